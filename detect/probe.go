@@ -1,0 +1,89 @@
+package detect
+
+import (
+	"context"
+	"os"
+)
+
+// Probe is what package wrap asks of the machine. [System] returns the one
+// for the running OS; tests use fakes.
+type Probe interface {
+	// BootID returns the identity of the current boot. It is recorded when a
+	// job starts and compared on later runs: a different value means the
+	// machine restarted in between. An error means the identity could not be
+	// read; callers must not guess.
+	BootID(ctx context.Context) (string, error)
+
+	// ShutdownNotice is called when a termination signal arrives while a
+	// child runs. It reports whether the system confirms that it is going
+	// down, and which witness said so. It must return quickly: the record is
+	// written after it returns, and at shutdown the process may be killed a
+	// few seconds later.
+	ShutdownNotice(ctx context.Context, sig os.Signal) Notice
+
+	// PendingReboot checks every reboot-pending source of this OS and returns
+	// one entry per source, in a stable order.
+	PendingReboot(ctx context.Context) []PendingSource
+}
+
+// Notice describes a termination signal as the system explains it.
+type Notice struct {
+	// Signal names the notice, e.g. "SIGTERM" or "CTRL_SHUTDOWN_EVENT".
+	Signal string
+	// Confirmed is true only when a witness says the system is shutting down
+	// or restarting. False means an operator's stop, or nothing could tell.
+	Confirmed bool
+	// Witness names what confirmed the shutdown ("systemd-state=stopping",
+	// "/run/systemd/shutdown/scheduled", ...). Empty when not confirmed.
+	Witness string
+}
+
+// PendingSource is one reboot-pending source and what it found.
+type PendingSource struct {
+	// Name is stable and may be given to --ignore-pending.
+	Name string `json:"name"`
+	// Pending is true when this source says a reboot is needed.
+	Pending bool `json:"pending"`
+	// Checked is false when the source could not be read (missing tool,
+	// unreadable or malformed file). An unchecked source is never pending.
+	Checked bool `json:"checked"`
+	// Detail is one human line: what was found, or why it was not checked.
+	Detail string `json:"detail"`
+	// Entries lists what the source holds where it is a list (the packages
+	// of /var/run/reboot-required.pkgs, PendingFileRenameOperations).
+	Entries []string `json:"entries,omitempty"`
+}
+
+// PendingNames returns the names of the pending sources in list, skipping
+// those named in ignore.
+func PendingNames(list []PendingSource, ignore []string) []string {
+	var names []string
+	for _, s := range list {
+		if s.Pending && !contains(ignore, s.Name) {
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
+
+// Introduced returns the names pending in after that were not pending in
+// before, skipping those named in ignore: the sources a run added.
+func Introduced(before, after []PendingSource, ignore []string) []string {
+	was := PendingNames(before, ignore)
+	var added []string
+	for _, n := range PendingNames(after, ignore) {
+		if !contains(was, n) {
+			added = append(added, n)
+		}
+	}
+	return added
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,25 @@
+package detect
+
+import (
+	"os"
+	"strings"
+	"syscall"
+)
+
+// signalName returns the conventional upper-case name of sig ("SIGTERM").
+func signalName(sig os.Signal) string {
+	if sig == nil {
+		return ""
+	}
+	if s, ok := sig.(syscall.Signal); ok {
+		switch s {
+		case syscall.SIGTERM:
+			return "SIGTERM"
+		case syscall.SIGINT:
+			return "SIGINT"
+		case syscall.SIGHUP:
+			return "SIGHUP"
+		}
+	}
+	return "SIG" + strings.ToUpper(strings.TrimPrefix(sig.String(), "signal "))
+}

@@ -1,0 +1,11 @@
+//go:build !upwrap_crashpoints
+
+// Package crashpoint names the steps of a record write and of a run at which
+// the crash tests kill upwrap. In a normal build (and every release build)
+// [Hit] does nothing and costs nothing; built with the upwrap_crashpoints tag,
+// a process whose UPWRAP_CRASH_AT names a step kills itself with SIGKILL
+// there, so tests can prove that every step leaves a record that reads right.
+package crashpoint
+
+// Hit marks that the named step has just been reached.
+func Hit(step string) {}

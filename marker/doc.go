@@ -1,0 +1,48 @@
+// Package marker owns a job's record: one small JSON file per job in a state
+// directory, the lock that keeps two runs of one job apart, the rules for job
+// ids, and the checks that the directory and files are the administrator's
+// alone.
+//
+// # Guarantees
+//
+// Atomic: a record is replaced by writing a temporary file in the same
+// directory, flushing it, closing it and renaming it over the old one, so a
+// reader sees the whole old record or the whole new one, never a mix, even
+// if the process dies at any step.
+//
+// Durable: after [Store.Write] returns nil, the new record survives a power
+// cut. On Linux and macOS the file is fsynced before the rename and the
+// directory is fsynced after it; on Windows the file is flushed
+// (FlushFileBuffers) and renamed with MoveFileEx(MOVEFILE_WRITE_THROUGH),
+// which is the strongest promise Windows offers for a rename. Write returns
+// only when these have succeeded; a failure at any step returns an error and
+// leaves the old record in place.
+//
+// Idempotent: writing a record that is byte for byte the one on disk does
+// nothing at all.
+//
+// Strict: [Parse] accepts exactly one JSON object of at most [MaxRecordSize]
+// bytes, with no duplicate keys, every known key of the right type, and a
+// schema this binary knows. A record it cannot read is an error
+// ([ErrCorrupt], [ErrNewerSchema]), never an empty record: upwrap must never
+// re-run an OS upgrade because it could not read what it wrote. Keys it does
+// not know are kept and written back unchanged.
+//
+// Exclusive: [Store.TryLock] takes an operating-system lock (flock on Unix,
+// LockFileEx on Windows) on a separate lock file per job. The OS releases it
+// when the holder dies, so a crash never leaves a job locked.
+//
+// Trusted: the state directory and every file in it must belong to the
+// caller and must not be writable by group or others, and must not be
+// reached through a symbolic link in its last component. Anything else is
+// refused with [ErrUntrusted]; nothing is "fixed" behind the administrator's
+// back.
+//
+// # Not guaranteed
+//
+// Network filesystems (NFS, SMB) do not honour flock and fsync the way a
+// local disk does: a state directory on one is not supported. A disk that
+// lies about flushing its cache defeats durability. On Windows the ACL
+// checks of the state directory are those of the Windows support; the Unix
+// permission bits do not apply there.
+package marker

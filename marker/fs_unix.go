@@ -1,0 +1,109 @@
+//go:build unix
+
+package marker
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+const noFollow = unix.O_NOFOLLOW
+
+func renameDurable(from, to string) error { return os.Rename(from, to) }
+
+// syncDir flushes a directory so that a rename in it survives a power cut.
+// Filesystems that cannot sync a directory (EINVAL, ENOTSUP) are tolerated,
+// as restic does: there is nothing more a program can do on them.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOTSUP) {
+		return err
+	}
+	return nil
+}
+
+func makeStateDir(dir string) error { return os.Mkdir(dir, 0o700) }
+
+// checkDir refuses a state directory that is a symbolic link, not a
+// directory, not owned by the caller, or writable by group or others.
+func checkDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrStateDir, dir, unwrapPath(err))
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("%w: state directory %s is a symbolic link; give the real path", ErrUntrusted, dir)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
+	}
+	return checkOwner(dir, fi, "state directory")
+}
+
+func checkOwner(path string, fi os.FileInfo, what string) error {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	if euid := os.Geteuid(); int(st.Uid) != euid {
+		return fmt.Errorf("%w: %s %s belongs to uid %d, not to uid %d running upwrap", ErrUntrusted, what, path, st.Uid, euid)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%w: %s %s is writable by group or others (mode %04o); make it %s", ErrUntrusted, what, path, fi.Mode().Perm(), map[bool]string{true: "0700", false: "0600"}[fi.IsDir()])
+	}
+	return nil
+}
+
+// openTrusted opens an existing file for reading without following a
+// symbolic link, and checks the open file: regular, the caller's, not
+// writable by group or others.
+func openTrusted(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		if errors.Is(err, unix.ELOOP) {
+			return nil, fmt.Errorf("%w: %s is a symbolic link", ErrUntrusted, path)
+		}
+		return nil, err
+	}
+	if err := checkOpenFile(f, path); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func checkOpenFile(f *os.File, path string) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
+	}
+	return checkOwner(path, fi, "file")
+}
+
+// openAppendTrusted opens or creates (0600) a file for appending, with the
+// checks of openTrusted.
+func openAppendTrusted(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|noFollow, 0o600)
+	if err != nil {
+		if errors.Is(err, unix.ELOOP) {
+			return nil, fmt.Errorf("%w: %s is a symbolic link", ErrUntrusted, path)
+		}
+		return nil, err
+	}
+	if err := checkOpenFile(f, path); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}

@@ -1,0 +1,50 @@
+package marker
+
+import (
+	"fmt"
+	"os"
+)
+
+// Lock is a held job lock. The OS releases it if the process dies.
+type Lock struct {
+	f *os.File
+}
+
+// TryLock takes the job's exclusive lock without waiting. Errors wrap
+// [ErrLocked] when another process holds it.
+func (s *Store) TryLock(id ID) (*Lock, error) {
+	p := s.lockPath(id)
+	f, err := openLockFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", id, err)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", id, err)
+	}
+	return &Lock{f: f}, nil
+}
+
+// Locked reports whether another process holds the job's lock, without
+// creating anything.
+func (s *Store) Locked(id ID) (bool, error) {
+	f, err := os.OpenFile(s.lockPath(id), os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("lock %s: %w", id, err)
+	}
+	defer f.Close()
+	return probeLock(f)
+}
+
+// Unlock releases the lock. It is safe to call more than once.
+func (l *Lock) Unlock() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}

@@ -1,0 +1,164 @@
+package marker
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Store is a state directory: one record, one lock file and one log per job.
+type Store struct {
+	dir string
+}
+
+// Open returns the store in dir after checking that dir is the caller's
+// alone. With create, a missing dir is created (mode 0700); its parent must
+// exist. Errors wrap [ErrStateDir] or [ErrUntrusted].
+func Open(dir string, create bool) (*Store, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("%w: no state directory given", ErrStateDir)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, err)
+	}
+	if create {
+		if err := makeStateDir(abs); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("%w: create %s: %v", ErrStateDir, abs, unwrapPath(err))
+		}
+	}
+	if err := checkDir(abs); err != nil {
+		return nil, err
+	}
+	return &Store{dir: abs}, nil
+}
+
+// Dir returns the absolute path of the state directory.
+func (s *Store) Dir() string { return s.dir }
+
+// RecordPath returns the path of a job's record.
+func (s *Store) RecordPath(id ID) string { return filepath.Join(s.dir, string(id)+".json") }
+
+// LogPath returns the path of a job's default log.
+func (s *Store) LogPath(id ID) string { return filepath.Join(s.dir, string(id)+".log") }
+
+func (s *Store) lockPath(id ID) string { return filepath.Join(s.dir, string(id)+".lock") }
+func (s *Store) tempPath(id ID) string { return filepath.Join(s.dir, "."+string(id)+".json.tmp") }
+
+// Read returns a job's record. Errors wrap [ErrNotFound], [ErrCorrupt],
+// [ErrNewerSchema] or [ErrUntrusted].
+func (s *Store) Read(id ID) (*Record, error) {
+	b, err := s.readRaw(id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.RecordPath(id), err)
+	}
+	if r.Job != id {
+		return nil, fmt.Errorf("%s: %w: it names job %q", s.RecordPath(id), ErrCorrupt, r.Job)
+	}
+	return r, nil
+}
+
+// readRaw returns the bytes of a job's record after the trust checks.
+func (s *Store) readRaw(id ID) ([]byte, error) {
+	p := s.RecordPath(id)
+	f, err := openTrusted(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("job %s: %w", id, ErrNotFound)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxRecordSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	if len(b) > MaxRecordSize {
+		return nil, fmt.Errorf("%s: %w: larger than %d bytes", p, ErrCorrupt, MaxRecordSize)
+	}
+	return b, nil
+}
+
+// Write replaces a job's record atomically and durably (see the package
+// doc). When the record on disk already has exactly these bytes, nothing is
+// written. r.Job must equal id.
+func (s *Store) Write(id ID, r *Record) error {
+	if r.Job != id {
+		return fmt.Errorf("write record %s: record names job %q", id, r.Job)
+	}
+	if r.Schema == 0 {
+		r.Schema = Schema
+	}
+	b, err := r.Encode()
+	if err != nil {
+		return err
+	}
+	if old, err := s.readRaw(id); err == nil && bytes.Equal(old, b) {
+		return nil
+	}
+	if err := writeDurable(s.dir, s.tempPath(id), s.RecordPath(id), b); err != nil {
+		return fmt.Errorf("write record %s: %w", id, err)
+	}
+	return nil
+}
+
+// Remove deletes a job's record durably. The lock file stays: deleting it
+// would let a second process lock a new file while the first holds the old.
+func (s *Store) Remove(id ID) error {
+	if err := os.Remove(s.RecordPath(id)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("job %s: %w", id, ErrNotFound)
+		}
+		return fmt.Errorf("remove record %s: %w", id, err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("remove record %s: %w", id, err)
+	}
+	return nil
+}
+
+// List returns the ids of every job with a record, sorted.
+func (s *Store) List() ([]ID, error) {
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", s.dir, err)
+	}
+	var ids []ID
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || strings.HasPrefix(name, ".") {
+			continue
+		}
+		id, err := ParseID(name)
+		if err != nil || string(id) != name {
+			continue
+		}
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids, nil
+}
+
+// OpenLog opens (creating if needed, mode 0600) a log file for appending,
+// refusing a symbolic link or a file someone else could have written.
+func OpenLog(path string) (*os.File, error) {
+	return openAppendTrusted(path)
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
