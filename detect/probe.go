@@ -87,3 +87,12 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// BusyChecker is implemented by probes that can tell whether the machine is
+// busy with another installation, so that upwrap answers "busy, retry later"
+// instead of starting an installer that would fail.
+type BusyChecker interface {
+	// Busy reports whether another installation is in progress, and what
+	// said so.
+	Busy(ctx context.Context) (bool, string)
+}

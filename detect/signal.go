@@ -6,8 +6,8 @@ import (
 	"syscall"
 )
 
-// signalName returns the conventional upper-case name of sig ("SIGTERM").
-func signalName(sig os.Signal) string {
+// SignalName returns the conventional upper-case name of sig ("SIGTERM").
+func SignalName(sig os.Signal) string {
 	if sig == nil {
 		return ""
 	}

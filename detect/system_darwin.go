@@ -26,7 +26,7 @@ func (darwinProbe) BootID(ctx context.Context) (string, error) {
 // ShutdownNotice implements [Probe]. macOS offers a command-line child no
 // witness of a shutdown, so every notice is unconfirmed.
 func (darwinProbe) ShutdownNotice(ctx context.Context, sig os.Signal) Notice {
-	return Notice{Signal: signalName(sig)}
+	return Notice{Signal: SignalName(sig)}
 }
 
 // PendingReboot implements [Probe]. macOS has no reboot-pending source that

@@ -34,7 +34,7 @@ func (windowsProbe) BootID(ctx context.Context) (string, error) {
 // handler of its own upwrap cannot tell them apart, so every notice is
 // unconfirmed.
 func (windowsProbe) ShutdownNotice(ctx context.Context, sig os.Signal) Notice {
-	return Notice{Signal: signalName(sig)}
+	return Notice{Signal: SignalName(sig)}
 }
 
 // PendingReboot implements [Probe].

@@ -68,6 +68,10 @@ type Record struct {
 	// Source names what decided the state: "exit-code", "signal:SIGTERM",
 	// "pending:<source>", "boot-change", "verify", "mark", ...
 	Source string
+	// Failure says why a failed job failed: "exit-code", "timeout",
+	// "cancelled", "interrupted", "shutdown", "not-found", "cannot-execute",
+	// "verify" or "mark". Empty unless State is Failed.
+	Failure string
 	// ExpectReboot records --expect-reboot.
 	ExpectReboot bool
 	// ShutdownConfirmed is true when a shutdown notice was confirmed by the
@@ -102,6 +106,7 @@ type wire struct {
 	ExitCode          *int64     `json:"exit_code"`
 	Reason            string     `json:"reason"`
 	Source            string     `json:"source"`
+	Failure           string     `json:"failure"`
 	ExpectReboot      bool       `json:"expect_reboot"`
 	ShutdownConfirmed bool       `json:"shutdown_confirmed"`
 	Verify            string     `json:"verify"`
@@ -117,7 +122,7 @@ func (r *Record) Encode() ([]byte, error) {
 		Schema: r.Schema, Job: r.Job, State: r.State, Argv: r.Argv, ArgvSHA256: r.ArgvSHA256,
 		Attempts: r.Attempts, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 		BootStart: r.BootStart, BootEnd: r.BootEnd, ExitCode: r.ExitCode, Reason: r.Reason,
-		Source: r.Source, ExpectReboot: r.ExpectReboot, ShutdownConfirmed: r.ShutdownConfirmed,
+		Source: r.Source, Failure: r.Failure, ExpectReboot: r.ExpectReboot, ShutdownConfirmed: r.ShutdownConfirmed,
 		Verify: r.Verify, PendingIntroduced: r.PendingIntroduced, Host: r.Host, Version: r.Version,
 	}
 	if w.Argv == nil {
@@ -126,10 +131,13 @@ func (r *Record) Encode() ([]byte, error) {
 	if w.PendingIntroduced == nil {
 		w.PendingIntroduced = []string{}
 	}
-	b, err := json.Marshal(w)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(w); err != nil {
 		return nil, fmt.Errorf("encode record %s: %w", r.Job, err)
 	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if len(r.Extra) > 0 {
 		keys := make([]string, 0, len(r.Extra))
 		for k := range r.Extra {
@@ -188,7 +196,7 @@ func Parse(b []byte) (*Record, error) {
 		"job": &job, "state": &r.State, "argv": &r.Argv, "argv_sha256": &r.ArgvSHA256,
 		"attempts": &r.Attempts, "started_at": &r.StartedAt, "finished_at": &r.FinishedAt,
 		"boot_start": &r.BootStart, "boot_end": &r.BootEnd, "exit_code": &r.ExitCode,
-		"reason": &r.Reason, "source": &r.Source, "expect_reboot": &r.ExpectReboot,
+		"reason": &r.Reason, "source": &r.Source, "failure": &r.Failure, "expect_reboot": &r.ExpectReboot,
 		"shutdown_confirmed": &r.ShutdownConfirmed, "verify": &r.Verify,
 		"pending_introduced": &r.PendingIntroduced, "host": &r.Host, "version": &r.Version,
 	}

@@ -107,7 +107,7 @@ func (s *Store) Write(id ID, r *Record) error {
 		return nil
 	}
 	if err := writeDurable(s.dir, s.tempPath(id), s.RecordPath(id), b); err != nil {
-		return fmt.Errorf("write record %s: %w", id, err)
+		return fmt.Errorf("write record %s: %w: %w", id, ErrStateDir, err)
 	}
 	return nil
 }

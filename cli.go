@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// cliState carries the streams and the result of one invocation between the
+// urfave/cli actions and run.
+type cliState struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	profile        profile
+	code           int
+}
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func defaultProfile() profile {
+	if runtime.GOOS == "windows" {
+		return profileMSI
+	}
+	return profilePOSIX
+}
+
+// defaultStateDir is %ProgramData%\upwrap on Windows, /var/lib/upwrap for
+// root elsewhere, and $XDG_STATE_HOME/upwrap (~/.local/state/upwrap) for
+// other users.
+func defaultStateDir() string {
+	if runtime.GOOS == "windows" {
+		pd := os.Getenv("ProgramData")
+		if pd == "" {
+			pd = `C:\ProgramData`
+		}
+		return filepath.Join(pd, "upwrap")
+	}
+	if os.Geteuid() == 0 {
+		return "/var/lib/upwrap"
+	}
+	if x := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(x) {
+		return filepath.Join(x, "upwrap")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".local", "state", "upwrap")
+}
+
+func env(name string) []string { return []string{"UPWRAP_" + name} }
+
+func stateDirFlag() cli.Flag {
+	return &cli.StringFlag{Name: "state-dir", EnvVars: env("STATE_DIR"), Usage: "directory of the job records (default: " + defaultStateDir() + ")"}
+}
+
+func exitCodesFlag() cli.Flag {
+	return &cli.StringFlag{Name: "exit-codes", EnvVars: env("EXIT_CODES"), Value: string(defaultProfile()), Usage: "exit-code profile: msi or posix"}
+}
+
+func jsonFlag(usage string) cli.Flag {
+	return &cli.BoolFlag{Name: "json", EnvVars: env("JSON"), Usage: usage}
+}
+
+func maxAttemptsFlag() cli.Flag {
+	return &cli.IntFlag{Name: "max-attempts", EnvVars: env("MAX_ATTEMPTS"), Value: 3, Usage: "starts of a failing job before upwrap gives up"}
+}
+
+func newApp(c *cliState) *cli.App {
+	app := &cli.App{
+		Name:            "upwrap",
+		Usage:           "run an OS upgrade once, and tell the truth about it after a restart",
+		Version:         version,
+		HideVersion:     true,
+		Reader:          c.stdin,
+		Writer:          c.stdout,
+		ErrWriter:       c.stderr,
+		ExitErrHandler:  func(*cli.Context, error) {},
+		HideHelpCommand: false,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err.Error()}
+		},
+		CommandNotFound: func(ctx *cli.Context, name string) {
+			c.code = exitCodes[c.profile]["usage"]
+			fmt.Fprintf(c.stderr, "upwrap: error: no command %q\nupwrap: hint: run 'upwrap help' for the commands\n", name)
+		},
+		Commands: []*cli.Command{
+			runCommand(c), statusCommand(c), resumeCommand(c), markCommand(c), clearCommand(c),
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(ctx *cli.Context) error {
+					fmt.Fprintf(c.stdout, "upwrap %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+					return nil
+				},
+			},
+		},
+	}
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = app.OnUsageError
+	}
+	return app
+}
+
+// setProfile reads --exit-codes before anything else can fail, so that
+// errors too are reported in the chosen profile.
+func (c *cliState) setProfile(ctx *cli.Context) error {
+	switch p := profile(ctx.String("exit-codes")); p {
+	case profileMSI, profilePOSIX:
+		c.profile = p
+		return nil
+	default:
+		return usageError{fmt.Sprintf("--exit-codes %q: use msi or posix", p)}
+	}
+}
+
+func stateDir(ctx *cli.Context) string {
+	if d := ctx.String("state-dir"); d != "" {
+		return d
+	}
+	d := defaultStateDir()
+	if runtime.GOOS != "windows" && os.Geteuid() != 0 {
+		// XDG base directories are created on demand, 0700.
+		os.MkdirAll(filepath.Dir(d), 0o700)
+	}
+	return d
+}
+
+// parseCodes reads a comma-separated list of exit codes; "" and "none" are
+// the empty list.
+func parseCodes(flag, s string) ([]int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "none" {
+		return nil, nil
+	}
+	var out []int64
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(f), 0, 64)
+		if err != nil {
+			return nil, usageError{fmt.Sprintf("--%s: %q is not an exit code; give comma-separated integers, or none", flag, f)}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// codesFlag returns the value of a code-list flag, or the profile's default
+// when it was not given.
+func codesFlag(ctx *cli.Context, name string, def map[profile]string, p profile) ([]int64, error) {
+	s := def[p]
+	if ctx.IsSet(name) {
+		s = ctx.String(name)
+	}
+	return parseCodes(name, s)
+}
+
+func compactJSON(b []byte) []byte {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return b
+	}
+	return buf.Bytes()
+}

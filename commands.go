@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/upwrap/upwrap/detect"
+	"github.com/upwrap/upwrap/marker"
+	"github.com/upwrap/upwrap/wrap"
+)
+
+var (
+	defaultSuccessCodes = map[profile]string{profileMSI: "0", profilePOSIX: "0"}
+	defaultRebootCodes  = map[profile]string{profileMSI: "3010", profilePOSIX: "none"}
+	defaultRestartCodes = map[profile]string{profileMSI: "1641", profilePOSIX: "none"}
+)
+
+func runCommand(c *cliState) *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run COMMAND once as the job, or report what an earlier run recorded",
+		ArgsUsage: "-- COMMAND [ARG...]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id (default: derived from the command line)"},
+			stateDirFlag(),
+			&cli.BoolFlag{Name: "expect-reboot", EnvVars: env("EXPECT_REBOOT"), Usage: "the command may restart the machine; a restart completes the job"},
+			&cli.StringFlag{Name: "verify", EnvVars: env("VERIFY"), Usage: "check command, run through the platform shell (sh -c / cmd.exe /C); exit 0 = the upgrade is in place"},
+			&cli.DurationFlag{Name: "timeout", EnvVars: env("TIMEOUT"), Usage: "kill the whole process tree after this long (e.g. 2h); 0 = no limit"},
+			&cli.StringFlag{Name: "success-codes", EnvVars: env("SUCCESS_CODES"), Usage: "child exit codes meaning success (default 0)"},
+			&cli.StringFlag{Name: "reboot-codes", EnvVars: env("REBOOT_CODES"), Usage: "child exit codes meaning success, reboot required (default: 3010 in the msi profile, none in posix)"},
+			&cli.StringFlag{Name: "restart-codes", EnvVars: env("RESTART_CODES"), Usage: "child exit codes meaning success, the child started the restart (default: 1641 in msi, none in posix)"},
+			maxAttemptsFlag(),
+			&cli.StringFlag{Name: "log", EnvVars: env("LOG"), Usage: "log file (default: <state-dir>/<job>.log)"},
+			&cli.StringFlag{Name: "log-format", EnvVars: env("LOG_FORMAT"), Value: "text", Usage: "log format: text or json"},
+			exitCodesFlag(),
+			jsonFlag("print the job record as one JSON object on stdout (the child's stdout goes to stderr)"),
+			&cli.BoolFlag{Name: "wait-tree", EnvVars: env("WAIT_TREE"), Value: true, Usage: "wait for every process the command started, not only the command"},
+			&cli.StringSliceFlag{Name: "ignore-pending", EnvVars: env("IGNORE_PENDING"), Usage: "reboot-pending source to disregard (repeatable)"},
+		},
+		Action: func(ctx *cli.Context) error {
+			if err := c.setProfile(ctx); err != nil {
+				return err
+			}
+			p := c.profile
+			succ, err := codesFlag(ctx, "success-codes", defaultSuccessCodes, p)
+			if err != nil {
+				return err
+			}
+			reb, err := codesFlag(ctx, "reboot-codes", defaultRebootCodes, p)
+			if err != nil {
+				return err
+			}
+			rst, err := codesFlag(ctx, "restart-codes", defaultRestartCodes, p)
+			if err != nil {
+				return err
+			}
+			if ctx.Int("max-attempts") < 1 {
+				return usageError{fmt.Sprintf("--max-attempts %d: give 1 or more", ctx.Int("max-attempts"))}
+			}
+			if ctx.Duration("timeout") < 0 {
+				return usageError{"--timeout must not be negative"}
+			}
+			childOut := c.stdout
+			if ctx.Bool("json") {
+				childOut = c.stderr
+			}
+			opts := wrap.Options{
+				Job: ctx.String("job"), StateDir: stateDir(ctx), Argv: ctx.Args().Slice(),
+				ExpectReboot: ctx.Bool("expect-reboot"), Verify: ctx.String("verify"), Timeout: ctx.Duration("timeout"),
+				SuccessCodes: succ, RebootCodes: reb, RestartCodes: rst, MaxAttempts: ctx.Int("max-attempts"),
+				LogPath: ctx.String("log"), LogFormat: ctx.String("log-format"), WaitTree: ctx.Bool("wait-tree"),
+				IgnorePending: ctx.StringSlice("ignore-pending"),
+				Stdin:         c.stdin, Stdout: childOut, Stderr: c.stderr, Version: version,
+			}
+			res, err := wrap.Run(context.Background(), opts, detect.System())
+			if err != nil {
+				return err
+			}
+			c.code = exitCodeForResult(p, res, succ)
+			c.report(res, ctx.Bool("json"))
+			return nil
+		},
+	}
+}
+
+func statusCommand(c *cliState) *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "print a job's effective state (what run would act on); writes nothing",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id"},
+			&cli.BoolFlag{Name: "all", Usage: "every job in the state directory"},
+			stateDirFlag(),
+			jsonFlag("print each record as one JSON object per line"),
+			&cli.BoolFlag{Name: "detection", Usage: "Intune / Configuration Manager detection-script contract: exit 0 whenever the state is known, one line on stdout only when the job succeeded"},
+			maxAttemptsFlag(),
+			exitCodesFlag(),
+		},
+		Action: func(ctx *cli.Context) error {
+			if err := c.setProfile(ctx); err != nil {
+				return err
+			}
+			q := wrap.Query{StateDir: stateDir(ctx), Job: ctx.String("job"), All: ctx.Bool("all"), MaxAttempts: ctx.Int("max-attempts")}
+			if ctx.Bool("detection") && (q.All || ctx.Bool("json")) {
+				return usageError{"--detection goes with --job alone"}
+			}
+			results, err := wrap.Status(context.Background(), q, detect.System())
+			if err != nil {
+				return err
+			}
+			if ctx.Bool("detection") {
+				if r := results[0]; r.Outcome == wrap.Succeeded {
+					fmt.Fprintf(c.stdout, "upwrap: %s succeeded\n", r.Job)
+				}
+				c.code = 0
+				return nil
+			}
+			for _, r := range results {
+				c.report(r, ctx.Bool("json"))
+			}
+			if !q.All && len(results) == 1 {
+				c.code = exitCodeForResult(c.profile, results[0], nil)
+			}
+			return nil
+		},
+	}
+}
+
+func resumeCommand(c *cliState) *cli.Command {
+	return &cli.Command{
+		Name:  "resume",
+		Usage: "at boot: record the outcome of jobs whose restart has happened",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id"},
+			&cli.BoolFlag{Name: "all", Usage: "every job in the state directory"},
+			stateDirFlag(),
+			jsonFlag("print each record as one JSON object per line"),
+			&cli.StringFlag{Name: "log-format", EnvVars: env("LOG_FORMAT"), Value: "text", Usage: "log format: text or json"},
+			maxAttemptsFlag(),
+			exitCodesFlag(),
+		},
+		Action: func(ctx *cli.Context) error {
+			if err := c.setProfile(ctx); err != nil {
+				return err
+			}
+			q := wrap.Query{StateDir: stateDir(ctx), Job: ctx.String("job"), All: ctx.Bool("all"),
+				MaxAttempts: ctx.Int("max-attempts"), LogFormat: ctx.String("log-format"), Version: version}
+			results, err := wrap.Resume(context.Background(), q, detect.System())
+			if err != nil {
+				return err
+			}
+			for _, r := range results {
+				c.report(r, ctx.Bool("json"))
+			}
+			if !q.All && len(results) == 1 {
+				c.code = exitCodeForResult(c.profile, results[0], nil)
+			}
+			return nil
+		},
+	}
+}
+
+func markCommand(c *cliState) *cli.Command {
+	return &cli.Command{
+		Name:  "mark",
+		Usage: "record a job's outcome from outside (e.g. Windows Setup's setupcomplete.cmd / setuprollback.cmd)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id", Required: true},
+			&cli.StringFlag{Name: "state", Usage: "succeeded or failed", Required: true},
+			&cli.StringFlag{Name: "reason", Usage: "one line saying why"},
+			stateDirFlag(),
+			jsonFlag("print the record as one JSON object"),
+			exitCodesFlag(),
+		},
+		Action: func(ctx *cli.Context) error {
+			if err := c.setProfile(ctx); err != nil {
+				return err
+			}
+			res, err := wrap.Mark(context.Background(), wrap.MarkOptions{StateDir: stateDir(ctx), Job: ctx.String("job"),
+				State: ctx.String("state"), Reason: ctx.String("reason"), Version: version}, detect.System())
+			if err != nil {
+				return err
+			}
+			c.report(res, ctx.Bool("json"))
+			if res.Outcome == wrap.Busy {
+				c.code = exitCodeForResult(c.profile, res, nil)
+			}
+			return nil
+		},
+	}
+}
+
+func clearCommand(c *cliState) *cli.Command {
+	return &cli.Command{
+		Name:  "clear",
+		Usage: "forget a job so that it may run again (refused while it runs)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id", Required: true},
+			stateDirFlag(),
+			exitCodesFlag(),
+		},
+		Action: func(ctx *cli.Context) error {
+			if err := c.setProfile(ctx); err != nil {
+				return err
+			}
+			res, err := wrap.Clear(context.Background(), wrap.Query{StateDir: stateDir(ctx), Job: ctx.String("job")}, detect.System())
+			if err != nil {
+				return err
+			}
+			if res.Outcome == wrap.Busy {
+				c.code = exitCodeForResult(c.profile, res, nil)
+				fmt.Fprintf(c.stderr, "upwrap: %s is running; not cleared\nupwrap: hint: wait for it to finish, or stop it first\n", res.Job)
+				return nil
+			}
+			fmt.Fprintf(c.stderr, "upwrap: %s cleared; its next run starts afresh\n", res.Job)
+			return nil
+		},
+	}
+}
+
+// report prints a result: the record as JSON on stdout, or one summary line
+// on stderr.
+func (c *cliState) report(r *wrap.Result, asJSON bool) {
+	if asJSON {
+		if r.Record != nil {
+			writeRecordJSON(c.stdout, r.Record)
+		}
+		if r.Outcome == wrap.NoJob {
+			fmt.Fprintf(c.stderr, "upwrap: %s: no record\n", r.Job)
+		}
+		return
+	}
+	fmt.Fprintln(c.stderr, summary(r))
+}
+
+// summary is the one-line human account of a result.
+func summary(r *wrap.Result) string {
+	if r.Record == nil {
+		return fmt.Sprintf("upwrap: %s: %s", r.Job, r.Outcome)
+	}
+	rec := r.Record
+	s := fmt.Sprintf("upwrap: %s: %s", r.Job, rec.State)
+	if rec.Reason != "" {
+		s += " (" + rec.Reason + ")"
+	}
+	switch r.Outcome {
+	case wrap.Busy:
+		s += "; busy: another upwrap or installation is running, retry later"
+	case wrap.Conflict:
+		s += "; conflict: it succeeded with a different command line; 'upwrap clear --job " + string(r.Job) + "' to run the new one"
+	case wrap.GaveUp:
+		s += fmt.Sprintf("; gave up after %d attempts; 'upwrap clear --job %s' to try again", rec.Attempts, r.Job)
+	case wrap.RebootRequired:
+		s += "; restart the machine, then run the same command again or 'upwrap resume'"
+	}
+	return s + "; record " + r.RecordPath
+}
+
+func writeRecordJSON(w io.Writer, r *marker.Record) {
+	b, err := r.Encode()
+	if err != nil {
+		return
+	}
+	var out []byte
+	out = compactJSON(b)
+	w.Write(append(out, '\n'))
+}

@@ -1,0 +1,251 @@
+package wrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/upwrap/upwrap/detect"
+	"github.com/upwrap/upwrap/internal/crashpoint"
+	"github.com/upwrap/upwrap/marker"
+)
+
+// pipeGrace is how long upwrap waits, when it does not wait for the whole
+// tree, for descendants to close the child's output pipes.
+const pipeGrace = 2 * time.Second
+
+// runChild records "running", starts the child, waits for it (and its tree)
+// while answering signals and the timeout, and records the outcome.
+func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, boot, hash string, attempts int, log *jobLog) (*Result, error) {
+	base := &marker.Record{
+		Job: j.id, Argv: slices.Clone(opts.Argv), ArgvSHA256: hash, Attempts: attempts,
+		BootStart: boot, ExpectReboot: opts.ExpectReboot, Verify: opts.Verify,
+		Host: hostname(), Version: opts.Version,
+	}
+	if prev != nil {
+		base.Extra = prev.Extra
+	}
+
+	path, err := exec.LookPath(opts.Argv[0])
+	if err != nil {
+		failure, o := failNotFound, NotFound
+		if errors.Is(err, fs.ErrPermission) {
+			failure, o = failCannotExecute, CannotExecute
+		}
+		return j.recordFinal(j.finish(base, marker.Failed, boot, sourceExec, fmt.Sprintf("cannot start %s: %v", opts.Argv[0], unwrapExec(err)), failure), o, log)
+	}
+
+	before := j.probe.PendingReboot(ctx)
+
+	// Signals are taken before the record says "running", so that none is
+	// missed between the record and the child.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, noticeSignals...)
+	defer signal.Stop(sigs)
+	// A closed stdout must never kill upwrap while the upgrade runs: with
+	// SIGPIPE notified, writes return EPIPE instead (and the child still gets
+	// the default disposition).
+	signal.Notify(make(chan os.Signal, 1), sigPipe...)
+
+	running := *base
+	now := j.now().UTC()
+	running.State, running.Attempts, running.StartedAt, running.Reason = marker.Running, attempts+1, &now, "started"
+	if err := j.write(&running); err != nil {
+		return nil, err
+	}
+	crashpoint.Hit("after-running-record")
+
+	cmd := exec.Command(path, opts.Argv[1:]...)
+	cmd.Args = slices.Clone(opts.Argv)
+	cmd.Stdin = opts.Stdin
+	stdout, stderr := log.tee("stdout", opts.Stdout), log.tee("stderr", opts.Stderr)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if !opts.WaitTree {
+		cmd.WaitDelay = pipeGrace
+	}
+	tr := newTree(cmd, opts.WaitTree, opts.Stdin)
+	if err := cmd.Start(); err != nil {
+		tr.restore()
+		return j.recordFinal(j.finish(&running, marker.Failed, boot, sourceExec, fmt.Sprintf("cannot start %s: %v", opts.Argv[0], unwrapExec(err)), failCannotExecute), CannotExecute, log)
+	}
+	tr.started(cmd.Process.Pid)
+	crashpoint.Hit("after-child-start")
+	log.event("child started", "child_pid", cmd.Process.Pid, "argv", opts.Argv, "attempt", running.Attempts)
+
+	done := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		if opts.WaitTree {
+			tr.waitRest()
+		}
+		tr.restore()
+		close(done)
+	}()
+
+	var timeout <-chan time.Time
+	if opts.Timeout > 0 {
+		t := time.NewTimer(opts.Timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+
+	var (
+		timedOut   bool
+		cancelled  string // the operator's signal, once forwarded
+		noticeRec  *marker.Record
+		interrupts int
+	)
+wait:
+	for {
+		select {
+		case <-done:
+			break wait
+		case <-timeout:
+			timedOut = true
+			log.event("timeout; killing the process tree", "timeout", opts.Timeout.String())
+			tr.kill()
+		case sig := <-sigs:
+			if isInterrupt(sig) {
+				interrupts++
+				cancelled = "signal:" + detect.SignalName(sig)
+				if interrupts == 1 {
+					log.event("interrupt: forwarding to the process tree", "signal", detect.SignalName(sig))
+					tr.signal(sig)
+				} else {
+					log.event("second interrupt: killing the process tree")
+					tr.kill()
+				}
+				continue
+			}
+			n := j.probe.ShutdownNotice(ctx, sig)
+			log.event("termination notice", "signal", n.Signal, "confirmed", n.Confirmed, "witness", n.Witness)
+			switch {
+			case opts.ExpectReboot:
+				// Write first, then keep waiting: never kill the upgrade.
+				if noticeRec != nil && (noticeRec.ShutdownConfirmed || !n.Confirmed) {
+					continue
+				}
+				r := j.finish(&running, marker.Rebooting, boot, "signal:"+n.Signal, noticeReason(n), "")
+				r.FinishedAt = nil
+				r.ShutdownConfirmed = n.Confirmed
+				if err := j.write(r); err != nil {
+					log.event("could not record the shutdown notice", "error", err.Error())
+					continue
+				}
+				noticeRec = r
+			case n.Confirmed:
+				if noticeRec != nil {
+					continue
+				}
+				r := j.finish(&running, marker.Failed, boot, "signal:"+n.Signal,
+					"interrupted by shutdown ("+n.Witness+"); may run again after the restart", failShutdown)
+				if err := j.write(r); err != nil {
+					log.event("could not record the shutdown notice", "error", err.Error())
+					continue
+				}
+				noticeRec = r
+			default:
+				cancelled = "signal:" + n.Signal
+				log.event("operator's stop: forwarding to the process tree", "signal", n.Signal)
+				tr.signal(sig)
+			}
+		}
+	}
+	crashpoint.Hit("after-child-exit")
+	stdout.flush()
+	stderr.flush()
+
+	ps := cmd.ProcessState
+	code := int64(ps.ExitCode())
+	sig := exitSignal(ps)
+	log.event("child exited", "exit_code", code, "signal", sig)
+
+	var final *marker.Record
+	outcome := Succeeded
+	exitCode := func(r *marker.Record) *marker.Record {
+		if sig == "" {
+			c := code
+			r.ExitCode = &c
+		}
+		return r
+	}
+	switch {
+	case timedOut:
+		final = exitCode(j.finish(&running, marker.Failed, boot, sourceTimeout, fmt.Sprintf("timed out after %s; the process tree was killed", opts.Timeout), failTimeout))
+		outcome = TimedOut
+	case sig == "" && slices.Contains(opts.SuccessCodes, code):
+		after := j.probe.PendingReboot(ctx)
+		intro := detect.Introduced(before, after, opts.IgnorePending)
+		if len(intro) > 0 {
+			final = exitCode(j.finish(&running, marker.RebootRequired, boot, "pending:"+intro[0],
+				fmt.Sprintf("succeeded; a reboot is pending (%s, introduced by this run)", strings.Join(intro, ", ")), ""))
+			final.PendingIntroduced = intro
+			outcome = RebootRequired
+		} else {
+			final = exitCode(j.finish(&running, marker.Succeeded, boot, sourceExitCode, fmt.Sprintf("child exited with %d", code), ""))
+		}
+	case sig == "" && slices.Contains(opts.RebootCodes, code):
+		after := j.probe.PendingReboot(ctx)
+		final = exitCode(j.finish(&running, marker.RebootRequired, boot, sourceExitCode, fmt.Sprintf("succeeded; child exited with %d: a reboot is required", code), ""))
+		final.PendingIntroduced = detect.Introduced(before, after, opts.IgnorePending)
+		outcome = RebootRequired
+	case sig == "" && slices.Contains(opts.RestartCodes, code):
+		final = exitCode(j.finish(&running, marker.Rebooting, boot, sourceExitCode, fmt.Sprintf("succeeded; child exited with %d: it started the restart", code), ""))
+		final.FinishedAt = nil
+		outcome = Restarting
+	case noticeRec != nil && noticeRec.State == marker.Rebooting && (noticeRec.ShutdownConfirmed || sig != ""):
+		// The child was killed after the notice: the machine is going down
+		// (or, if it does not, the next run finding the same boot records
+		// the cancel). A child that exited with a code of its own after an
+		// unconfirmed notice is recorded below like any other.
+		log.event("child ended after the shutdown notice; record left rebooting", "exit_code", code, "signal", sig)
+		return j.result(Restarting, noticeRec), nil
+	case noticeRec != nil && noticeRec.State == marker.Failed:
+		return j.result(Interrupted, noticeRec), nil
+	case cancelled != "" || sig == "SIGINT":
+		if cancelled == "" {
+			cancelled = "signal:SIGINT"
+		}
+		final = exitCode(j.finish(&running, marker.Failed, boot, cancelled, "cancelled by the operator ("+strings.TrimPrefix(cancelled, "signal:")+")", failCancelled))
+		outcome = Cancelled
+	case sig != "":
+		final = j.finish(&running, marker.Failed, boot, "signal:"+sig, "child was killed by "+sig, failInterrupted)
+		outcome = Interrupted
+	default:
+		final = exitCode(j.finish(&running, marker.Failed, boot, sourceExitCode, fmt.Sprintf("child exited with %d", code), failExitCode))
+		outcome = ChildFailed
+	}
+	crashpoint.Hit("before-final-record")
+	return j.recordFinal(final, outcome, log)
+}
+
+// recordFinal writes the final record and returns the result.
+func (j *job) recordFinal(r *marker.Record, o Outcome, log *jobLog) (*Result, error) {
+	if err := j.write(r); err != nil {
+		return nil, err
+	}
+	log.event("state recorded", "state", string(r.State), "reason", r.Reason, "source", r.Source)
+	return j.result(o, r), nil
+}
+
+func noticeReason(n detect.Notice) string {
+	if n.Confirmed {
+		return "restarting: shutdown notice " + n.Signal + " confirmed by " + n.Witness
+	}
+	return "restarting: shutdown notice " + n.Signal + " (not confirmed by the system); a restart will complete the job"
+}
+
+func unwrapExec(err error) error {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return ee.Err
+	}
+	return err
+}

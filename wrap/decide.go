@@ -1,0 +1,105 @@
+package wrap
+
+import "github.com/upwrap/upwrap/marker"
+
+// action is what the decision table tells the caller to do.
+type action int
+
+const (
+	// actRun: start the child (after --verify, when given, says no).
+	actRun action = iota
+	// actKeep: leave the record as it is; report decision.outcome.
+	actKeep
+	// actFinalize: the machine restarted since the record was written;
+	// run --verify if any, then record succeeded or failed.
+	actFinalize
+	// actFail: record failed with decision.failure and decision.reason.
+	actFail
+)
+
+// facts are what the table looks at besides the record.
+type facts struct {
+	// boot is the current boot identity.
+	boot string
+	// lockedByOther: another upwrap holds the job's lock. Run always holds
+	// the lock itself, so this is only ever true for status.
+	lockedByOther bool
+	// argvHash is the hash of the command line asked for; "" when unknown
+	// (status, resume).
+	argvHash string
+	// maxAttempts bounds the runs of a failed job.
+	maxAttempts int
+}
+
+// decision is one row of the table.
+type decision struct {
+	act     action
+	outcome Outcome
+	// for actFail and actFinalize
+	failure, reason, source string
+}
+
+// recordedBoot is the boot a record's state was written in.
+func recordedBoot(r *marker.Record) string {
+	if r.BootEnd != "" {
+		return r.BootEnd
+	}
+	return r.BootStart
+}
+
+// decide is the table of DESIGN §3. It is pure: every effect is the
+// caller's.
+func decide(r *marker.Record, f facts) decision {
+	if r == nil {
+		return decision{act: actRun}
+	}
+	sameBoot := recordedBoot(r) == f.boot
+	switch r.State {
+	case marker.Failed:
+		if r.Attempts < f.maxAttempts {
+			return decision{act: actRun}
+		}
+		return decision{act: actKeep, outcome: GaveUp}
+
+	case marker.Succeeded:
+		if f.argvHash != "" && r.ArgvSHA256 != "" && f.argvHash != r.ArgvSHA256 {
+			return decision{act: actKeep, outcome: Conflict}
+		}
+		return decision{act: actKeep, outcome: Succeeded}
+
+	case marker.RebootRequired:
+		if sameBoot {
+			return decision{act: actKeep, outcome: RebootRequired}
+		}
+		return decision{act: actFinalize, reason: "completed after restart", source: "boot-change"}
+
+	case marker.Rebooting:
+		if !sameBoot {
+			return decision{act: actFinalize, reason: "completed after restart", source: "boot-change"}
+		}
+		if r.ShutdownConfirmed || r.Source == sourceExitCode {
+			return decision{act: actKeep, outcome: Restarting}
+		}
+		if f.lockedByOther {
+			return decision{act: actKeep, outcome: Busy}
+		}
+		return decision{act: actFail, outcome: Cancelled, failure: failCancelled, source: "same-boot",
+			reason: "cancelled: the shutdown notice was not followed by a restart and no upwrap is waiting for the job"}
+
+	case marker.Running:
+		if f.lockedByOther {
+			return decision{act: actKeep, outcome: Busy}
+		}
+		if !sameBoot && r.ExpectReboot {
+			return decision{act: actFinalize, reason: "restart observed while the job ran", source: "boot-change"}
+		}
+		if !sameBoot {
+			return decision{act: actFail, outcome: Interrupted, failure: failInterrupted, source: "boot-change",
+				reason: "interrupted: the machine restarted while the job ran and --expect-reboot was not given"}
+		}
+		return decision{act: actFail, outcome: Interrupted, failure: failInterrupted, source: "lock-free",
+			reason: "interrupted: the upwrap running the job stopped before recording an outcome"}
+	}
+	// marker.Parse accepts only the five states.
+	panic("wrap: unknown state " + string(r.State))
+}

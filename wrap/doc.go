@@ -1,0 +1,21 @@
+// Package wrap runs one job: it takes the job's lock, reads the record,
+// decides from the table of DESIGN §3 what to do, and when the table says
+// so, records "running" durably, starts the child, waits for its whole
+// process tree, and records the outcome.
+//
+// What it guarantees:
+//   - The child is started only when the decision table says so, and never
+//     by two upwrap processes at once (the per-job lock is held throughout).
+//   - The record says "running" on disk before the child starts; the boot
+//     identity is in it, so a later run decides correctly even if every
+//     shutdown signal was missed.
+//   - The command line reaches the child exactly: no shell, no globbing.
+//   - A termination notice never makes upwrap kill an upgrade that was
+//     started with ExpectReboot; the record is written first.
+//   - Status computes the same effective state that Run and Resume act on,
+//     and writes nothing.
+//
+// What it does not do: it does not restart the machine, does not retry a
+// failed child by itself (the caller runs the same command line again), and
+// does not interpret the child's output.
+package wrap

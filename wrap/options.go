@@ -1,0 +1,56 @@
+package wrap
+
+import (
+	"io"
+	"time"
+)
+
+// Options configure one invocation. The zero value of each field is
+// documented; [Run] needs at least StateDir and Argv.
+type Options struct {
+	// Job is the job id as given; "" derives one from Argv (marker.DeriveID).
+	Job string
+	// StateDir holds the records; it is created (0700) when missing.
+	StateDir string
+	// Argv is the command and its arguments, run without a shell.
+	Argv []string
+	// ExpectReboot says the child may restart the machine: a shutdown notice
+	// then records "rebooting", and a restart reads as success.
+	ExpectReboot bool
+	// Verify, when not empty, is a check command run through the platform
+	// shell (sh -c, or cmd.exe /C on Windows); exit 0 means the upgrade is
+	// in place.
+	Verify string
+	// Timeout, when positive, bounds the child's run; the whole tree is
+	// killed when it expires.
+	Timeout time.Duration
+	// SuccessCodes, RebootCodes and RestartCodes classify the child's exit
+	// code: success; success with a reboot required; success with the
+	// restart started by the child.
+	SuccessCodes, RebootCodes, RestartCodes []int64
+	// MaxAttempts is how many times a failed job is started before upwrap
+	// gives up; 0 means 3.
+	MaxAttempts int
+	// LogPath is the job log; "" means <StateDir>/<job>.log.
+	LogPath string
+	// LogFormat is "text" (default) or "json".
+	LogFormat string
+	// WaitTree waits for every descendant of the child, not only the child.
+	WaitTree bool
+	// IgnorePending names reboot-pending sources to disregard.
+	IgnorePending []string
+	// Stdin, Stdout and Stderr are the child's; nil means the null device.
+	// Stdout receives the child's standard output; with JSON output the
+	// caller passes its stderr here.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Version is stamped into the record.
+	Version string
+}
+
+func (o *Options) maxAttempts() int {
+	if o.MaxAttempts <= 0 {
+		return 3
+	}
+	return o.MaxAttempts
+}

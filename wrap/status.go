@@ -1,0 +1,183 @@
+package wrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/upwrap/upwrap/detect"
+	"github.com/upwrap/upwrap/marker"
+)
+
+// Query names the jobs of a status, resume or clear.
+type Query struct {
+	// StateDir is the state directory; it is never created by a query.
+	StateDir string
+	// Job is one job id; ignored with All.
+	Job string
+	// All selects every job in the state directory.
+	All bool
+	// MaxAttempts is the bound of the loop breaker (0 means 3), used to tell
+	// "failed, will run again" from "gave up".
+	MaxAttempts int
+	// LogFormat is the log format of Resume ("text" or "json").
+	LogFormat string
+	// Version is stamped into records that Resume writes.
+	Version string
+}
+
+func (q Query) ids(probe detect.Probe) (*marker.Store, []marker.ID, error) {
+	if !q.All && q.Job == "" {
+		return nil, nil, fmt.Errorf("%w: give --job ID or --all", ErrUsage)
+	}
+	var id marker.ID
+	if !q.All {
+		var err error
+		if id, err = marker.ParseID(q.Job); err != nil {
+			return nil, nil, fmt.Errorf("job %q: %w", truncate(q.Job, 80), err)
+		}
+	}
+	st, err := marker.Open(q.StateDir, false)
+	if err != nil {
+		if q.All && errors.Is(err, marker.ErrStateDir) && !exists(q.StateDir) {
+			// No state directory yet: no jobs at all.
+			return nil, nil, nil
+		}
+		if !q.All && errors.Is(err, marker.ErrStateDir) && !exists(q.StateDir) {
+			return nil, []marker.ID{id}, nil
+		}
+		return nil, nil, err
+	}
+	if !q.All {
+		return st, []marker.ID{id}, nil
+	}
+	ids, err := st.List()
+	return st, ids, err
+}
+
+// Status returns the effective state of each job: the state Run would act
+// on, computed without writing anything (a recorded --verify is run when the
+// state after a restart depends on it). A job with no record has Outcome
+// NoJob.
+func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error) {
+	st, ids, err := q.ids(probe)
+	if err != nil {
+		return nil, err
+	}
+	var boot string
+	var out []*Result
+	for _, id := range ids {
+		if st == nil {
+			out = append(out, &Result{Job: id, Outcome: NoJob})
+			continue
+		}
+		j := &job{store: st, id: id, probe: probe, now: nowFunc}
+		r, err := j.read()
+		if err != nil {
+			return out, err
+		}
+		if r == nil {
+			out = append(out, j.result(NoJob, nil))
+			continue
+		}
+		if boot == "" {
+			if boot, err = probe.BootID(ctx); err != nil {
+				return out, err
+			}
+		}
+		locked, err := st.Locked(id)
+		if err != nil {
+			return out, err
+		}
+		d := decide(r, facts{boot: boot, lockedByOther: locked, maxAttempts: maxOr3(q.MaxAttempts)})
+		res, err := j.apply(ctx, r, d, boot, false, nil)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// Resume writes the effective state of each job whose state a restart
+// decides (DESIGN §3): run at boot, it finalizes jobs whose reboot happened.
+// A job another upwrap holds is reported Busy and left alone.
+func Resume(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error) {
+	st, ids, err := q.ids(probe)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		for _, id := range ids {
+			return []*Result{{Job: id, Outcome: NoJob}}, nil
+		}
+		return nil, nil
+	}
+	boot, err := probe.BootID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Result
+	for _, id := range ids {
+		res, err := resumeOne(ctx, st, id, boot, q, probe)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string, q Query, probe detect.Probe) (*Result, error) {
+	j := &job{store: st, id: id, probe: probe, now: nowFunc}
+	lock, err := st.TryLock(id)
+	if errors.Is(err, marker.ErrLocked) {
+		r, _ := j.read()
+		return j.result(Busy, r), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	r, err := j.read()
+	if err != nil || r == nil {
+		return j.result(NoJob, nil), err
+	}
+	d := decide(r, facts{boot: boot, maxAttempts: maxOr3(q.MaxAttempts)})
+	var log *jobLog
+	if d.act == actFail || d.act == actFinalize {
+		if log, err = openJobLog(j, Options{LogFormat: q.LogFormat}, boot); err != nil {
+			return nil, err
+		}
+		defer log.Close()
+	}
+	return j.apply(ctx, r, d, boot, true, log)
+}
+
+// apply turns a decision about an existing record into a result: actRun
+// reports the record as it is (only Run starts children).
+func (j *job) apply(ctx context.Context, r *marker.Record, d decision, boot string, write bool, log *jobLog) (*Result, error) {
+	switch d.act {
+	case actFail, actFinalize:
+		return j.finalize(ctx, r, d, boot, "", write, log)
+	case actRun:
+		// A failed job that may run again.
+		o, code := failedOutcome(r)
+		res := j.result(o, r)
+		res.ExitCode = code
+		return res, nil
+	}
+	o, code := keptOutcome(d, r)
+	res := j.result(o, r)
+	if o == ChildFailed {
+		res.ExitCode = code
+	}
+	return res, nil
+}
+
+func maxOr3(n int) int {
+	if n <= 0 {
+		return 3
+	}
+	return n
+}

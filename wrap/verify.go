@@ -1,0 +1,31 @@
+package wrap
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+)
+
+// runVerify runs the --verify command through the platform shell, its output
+// going to the job log, and reports whether it exited 0.
+func runVerify(ctx context.Context, command string, log *jobLog) (bool, string) {
+	name, args := shellCommand(command)
+	cmd := exec.CommandContext(ctx, name, args...)
+	var out, errw *teeWriter
+	if log != nil {
+		out = log.tee("verify", nil)
+		errw = log.tee("verify", nil)
+		cmd.Stdout, cmd.Stderr = out, errw
+	}
+	err := cmd.Run()
+	if out != nil {
+		out.flush()
+		errw.flush()
+	}
+	if err != nil {
+		log.event("verify failed", "command", command, "error", err.Error())
+		return false, fmt.Sprintf("%q: %v", command, err)
+	}
+	log.event("verify passed", "command", command)
+	return true, ""
+}
