@@ -1,0 +1,76 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"upwrap": func() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+	})
+}
+
+// helperScripts are small shell tools the scripts use.
+var helperScripts = map[string]string{
+	// rc runs a command and prints its exit code, so scripts can assert it.
+	"rc": `#!/bin/sh
+"$@"
+echo "exit=$?"
+`,
+	// waitfile waits (at most 20 s) for a file to exist.
+	"waitfile": `#!/bin/sh
+i=0
+while [ ! -e "$1" ]; do
+  i=$((i+1)); [ $i -gt 2000 ] && { echo "waitfile: $1 never appeared" >&2; exit 1; }
+  sleep 0.01
+done
+`,
+	// reboot-sim runs a command as if the machine had restarted: in a
+	// private mount namespace whose boot_id is different (harnesses.md §1).
+	"reboot-sim": `#!/bin/sh
+echo "$1" >"$WORK/.boot_id"
+shift
+exec unshare -m sh -c 'mount --bind "$WORK/.boot_id" /proc/sys/kernel/random/boot_id && exec "$@"' sh "$@"
+`,
+}
+
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join("testdata", "script"),
+		Setup: func(env *testscript.Env) error {
+			bin := filepath.Join(env.WorkDir, ".bin")
+			if err := os.Mkdir(bin, 0o755); err != nil {
+				return err
+			}
+			for name, body := range helperScripts {
+				if err := os.WriteFile(filepath.Join(bin, name), []byte(body), 0o755); err != nil {
+					return err
+				}
+			}
+			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
+			// Every script gets its own private state directory.
+			env.Setenv("UPWRAP_STATE_DIR", filepath.Join(env.WorkDir, "state"))
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
+			case "unshare":
+				// Can this process make a private mount namespace and bind
+				// over boot_id? (root, and not forbidden by a sandbox)
+				if os.Geteuid() != 0 {
+					return false, nil
+				}
+				err := exec.Command("unshare", "-m", "sh", "-c", "mount --bind /proc/sys/kernel/random/boot_id /proc/sys/kernel/random/boot_id").Run()
+				return err == nil, nil
+			}
+			return false, nil
+		},
+	})
+}
