@@ -51,7 +51,7 @@ func openJob(stateDir, id string, argv []string, create bool, probe detect.Probe
 	if err != nil {
 		return nil, err
 	}
-	return &job{store: st, id: jid, probe: probe, now: time.Now}, nil
+	return &job{store: st, id: jid, probe: probe, now: nowFunc}, nil
 }
 
 // read returns the job's record, nil when it has none.

@@ -31,10 +31,10 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	if errors.Is(err, marker.ErrLocked) {
 		// Another upwrap holds the job. It may only be checking a finished
 		// job (an agent restarted twice); a success is still a success.
-		if r, rerr := j.read(); rerr == nil && r != nil && r.State == marker.Succeeded && (r.ArgvSHA256 == "" || r.ArgvSHA256 == hash) {
+		r, _ := j.read()
+		if r != nil && r.State == marker.Succeeded && (r.ArgvSHA256 == "" || r.ArgvSHA256 == hash) {
 			return j.result(Succeeded, r), nil
 		}
-		r, _ := j.read()
 		return j.result(Busy, r), nil
 	}
 	if err != nil {
