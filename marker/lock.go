@@ -28,7 +28,7 @@ func (s *Store) TryLock(id ID) (*Lock, error) {
 // Locked reports whether another process holds the job's lock, without
 // creating anything.
 func (s *Store) Locked(id ID) (bool, error) {
-	f, err := os.OpenFile(s.lockPath(id), os.O_RDONLY|noFollow, 0)
+	f, err := os.OpenFile(s.lockPath(id), os.O_RDONLY|noFollow|noBlock, 0)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return false, nil
