@@ -105,7 +105,7 @@ func exitCodeForError(p profile, err error) int {
 	codes := exitCodes[p]
 	var ue usageError
 	switch {
-	case errors.As(err, &ue), errors.Is(err, wrap.ErrUsage), errors.Is(err, marker.ErrInvalidID):
+	case errors.As(err, &ue), errors.Is(err, wrap.ErrUsage), errors.Is(err, marker.ErrInvalidID), errors.Is(err, marker.ErrTooLarge):
 		return codes["usage"]
 	case errors.Is(err, marker.ErrUntrusted):
 		return codes["untrusted"]
@@ -133,6 +133,8 @@ func hintFor(err error) string {
 	switch {
 	case errors.As(err, &ue), errors.Is(err, wrap.ErrUsage):
 		return "run 'upwrap help' or 'upwrap COMMAND --help' for usage"
+	case errors.Is(err, marker.ErrTooLarge):
+		return "the command line is too long to record; put the arguments in a script or a response file"
 	case errors.Is(err, marker.ErrInvalidID):
 		return "a job id is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
 	case errors.Is(err, marker.ErrUntrusted):

@@ -25,8 +25,9 @@
 // bytes, with no duplicate keys, every known key of the right type, and a
 // schema this binary knows. A record it cannot read is an error
 // ([ErrCorrupt], [ErrNewerSchema]), never an empty record: upwrap must never
-// re-run an OS upgrade because it could not read what it wrote. Keys it does
-// not know are kept and written back unchanged.
+// re-run an OS upgrade because it could not read what it wrote, and
+// [Store.Write] refuses a record it could not read back ([ErrTooLarge]).
+// Keys it does not know are kept and written back unchanged.
 //
 // Exclusive: [Store.TryLock] takes an operating-system lock (flock on Unix,
 // LockFileEx on Windows) on a separate lock file per job. The OS releases it
@@ -34,7 +35,9 @@
 //
 // Trusted: the state directory and every file in it must belong to the
 // caller and must not be writable by group or others, and must not be
-// reached through a symbolic link in its last component. Anything else is
+// reached through a symbolic link in its last component. Files are opened
+// without blocking, so a FIFO planted in their place is refused instead of
+// hanging upwrap. Anything else is
 // refused with [ErrUntrusted]; nothing is "fixed" behind the administrator's
 // back.
 //

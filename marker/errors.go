@@ -18,6 +18,9 @@ var (
 	ErrInvalidID = errors.New("invalid job id")
 	// ErrLocked means another process holds the job's lock.
 	ErrLocked = errors.New("locked by another upwrap")
+	// ErrTooLarge means a record would be larger than [MaxRecordSize], so
+	// that no upwrap could read it back (a command line of megabytes).
+	ErrTooLarge = errors.New("record too large")
 	// ErrStateDir means the state directory cannot be used (missing parent,
 	// not a directory, read-only, no space).
 	ErrStateDir = errors.New("state directory unusable")

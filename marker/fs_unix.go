@@ -11,7 +11,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const noFollow = unix.O_NOFOLLOW
+// noFollow and noBlock are the open flags that refuse a symbolic link and
+// keep a FIFO from blocking the open.
+const (
+	noFollow = unix.O_NOFOLLOW
+	noBlock  = unix.O_NONBLOCK
+)
 
 func renameDurable(from, to string) error { return os.Rename(from, to) }
 
@@ -64,14 +69,13 @@ func checkOwner(path string, fi os.FileInfo, what string) error {
 
 // openTrusted opens an existing file for reading without following a
 // symbolic link, and checks the open file: regular, the caller's, not
-// writable by group or others.
+// writable by group or others. O_NONBLOCK keeps a FIFO planted in the
+// state directory from blocking the open forever; it changes nothing for
+// the regular files that pass the check.
 func openTrusted(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|noFollow|noBlock, 0)
 	if err != nil {
-		if errors.Is(err, unix.ELOOP) {
-			return nil, fmt.Errorf("%w: %s is a symbolic link", ErrUntrusted, path)
-		}
-		return nil, err
+		return nil, openError(path, err)
 	}
 	if err := checkOpenFile(f, path); err != nil {
 		f.Close()
@@ -92,18 +96,29 @@ func checkOpenFile(f *os.File, path string) error {
 }
 
 // openAppendTrusted opens or creates (0600) a file for appending, with the
-// checks of openTrusted.
+// checks of openTrusted (and its O_NONBLOCK: opening a FIFO for writing
+// would otherwise wait for a reader).
 func openAppendTrusted(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|noFollow, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|noFollow|noBlock, 0o600)
 	if err != nil {
-		if errors.Is(err, unix.ELOOP) {
-			return nil, fmt.Errorf("%w: %s is a symbolic link", ErrUntrusted, path)
-		}
-		return nil, err
+		return nil, openError(path, err)
 	}
 	if err := checkOpenFile(f, path); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return f, nil
+}
+
+// openError classifies a failed open of a file in the state directory: a
+// symbolic link (ELOOP with O_NOFOLLOW) or a FIFO without a reader (ENXIO)
+// is untrusted; anything else is returned as it is.
+func openError(path string, err error) error {
+	switch {
+	case errors.Is(err, unix.ELOOP):
+		return fmt.Errorf("%w: %s is a symbolic link", ErrUntrusted, path)
+	case errors.Is(err, unix.ENXIO):
+		return fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
+	}
+	return err
 }

@@ -9,7 +9,12 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-const noFollow = 0
+// noFollow and noBlock are Unix open flags; Windows checks the file type
+// before opening instead.
+const (
+	noFollow = 0
+	noBlock  = 0
+)
 
 // renameDurable moves from over to with MoveFileEx(REPLACE_EXISTING |
 // WRITE_THROUGH), retrying for up to two seconds while antivirus or an

@@ -26,9 +26,11 @@ func (s *Store) TryLock(id ID) (*Lock, error) {
 }
 
 // Locked reports whether another process holds the job's lock, without
-// creating anything.
+// creating anything. A lock file someone else could hold or replace is
+// refused like a record ([ErrUntrusted]): it would let them make a job
+// look busy.
 func (s *Store) Locked(id ID) (bool, error) {
-	f, err := os.OpenFile(s.lockPath(id), os.O_RDONLY|noFollow, 0)
+	f, err := openTrusted(s.lockPath(id))
 	if err != nil {
 		if os.IsNotExist(err) {
 			return false, nil

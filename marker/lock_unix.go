@@ -4,6 +4,7 @@ package marker
 
 import (
 	"errors"
+	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -12,7 +13,12 @@ import (
 func openLockFile(p string) (*os.File, error) {
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|noFollow|unix.O_CLOEXEC, 0o600)
 	if err != nil {
-		return nil, err
+		if err := openError(p, err); errors.Is(err, ErrUntrusted) {
+			return nil, err
+		}
+		// Read-only, full, or not ours to write: the directory cannot
+		// hold the job.
+		return nil, fmt.Errorf("%w: %v", ErrStateDir, err)
 	}
 	if err := checkOpenFile(f, p); err != nil {
 		f.Close()

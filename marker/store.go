@@ -91,7 +91,8 @@ func (s *Store) readRaw(id ID) ([]byte, error) {
 
 // Write replaces a job's record atomically and durably (see the package
 // doc). When the record on disk already has exactly these bytes, nothing is
-// written. r.Job must equal id.
+// written. r.Job must equal id. A record that would encode to more than
+// [MaxRecordSize] bytes is refused with an error wrapping [ErrTooLarge].
 func (s *Store) Write(id ID, r *Record) error {
 	if r.Job != id {
 		return fmt.Errorf("write record %s: record names job %q", id, r.Job)
@@ -102,6 +103,11 @@ func (s *Store) Write(id ID, r *Record) error {
 	b, err := r.Encode()
 	if err != nil {
 		return err
+	}
+	if len(b) > MaxRecordSize {
+		// Parse refuses it: writing it would leave a job that every later
+		// run reports corrupt.
+		return fmt.Errorf("write record %s: %w: %d bytes encoded, at most %d can be read back", id, ErrTooLarge, len(b), MaxRecordSize)
 	}
 	if old, err := s.readRaw(id); err == nil && bytes.Equal(old, b) {
 		return nil
