@@ -212,4 +212,3 @@ func TestRebootRequiredCompletesAfterRestart(t *testing.T) {
 		})
 	}
 }
-
