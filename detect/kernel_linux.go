@@ -36,19 +36,19 @@ func runningKernel(root string) PendingSource {
 	s := PendingSource{Name: SourceRunningKernel}
 	for _, m := range containerMarkers {
 		if _, err := os.Lstat(filepath.Join(root, m)); err == nil {
-			s.Detail = "not checked: in a container (/" + m + "), the kernel is the host's"
+			s.Detail = "in a container (/" + m + "), the kernel is the host's"
 			return s
 		}
 	}
 	b, err := readSmall(filepath.Join(root, osReleasePath), 256)
 	running := strings.TrimSpace(string(b))
 	if err != nil || running == "" || strings.ContainsAny(running, "/\x00\n") {
-		s.Detail = fmt.Sprintf("not checked: cannot read the running kernel's release from /%s", osReleasePath)
+		s.Detail = fmt.Sprintf("cannot read the running kernel's release from /%s", osReleasePath)
 		return s
 	}
 	installed, err := readDirNames(filepath.Join(root, modulesDir))
 	if err != nil || len(installed) == 0 {
-		s.Detail = fmt.Sprintf("not checked: no kernel modules installed in /%s (kernel %s not managed by packages here)", modulesDir, running)
+		s.Detail = fmt.Sprintf("no kernel modules installed in /%s (kernel %s not managed by packages here)", modulesDir, running)
 		return s
 	}
 	s.Checked = true

@@ -34,7 +34,7 @@ func needsRestarting(ctx context.Context, root string) PendingSource {
 	s := PendingSource{Name: SourceNeedsRestarting}
 	tool := findExecutable(root, needsRestartingDirs, "needs-restarting")
 	if tool == "" {
-		s.Detail = "not checked: needs-restarting is not installed"
+		s.Detail = "needs-restarting is not installed"
 		return s
 	}
 	ctx, cancel := context.WithTimeout(ctx, needsRestartingTimeout)
@@ -50,7 +50,7 @@ func needsRestarting(ctx context.Context, root string) PendingSource {
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		s.Detail = fmt.Sprintf("not checked: needs-restarting -r did not finish (%v)", ctx.Err())
+		s.Detail = fmt.Sprintf("needs-restarting -r did not finish (%v)", ctx.Err())
 	case err == nil:
 		s.Checked = true
 		s.Detail = "needs-restarting -r: no reboot needed"
@@ -62,9 +62,9 @@ func needsRestarting(ctx context.Context, root string) PendingSource {
 			s.Detail += " (" + strings.Join(s.Entries, ", ") + ")"
 		}
 	case errors.As(err, &exit):
-		s.Detail = fmt.Sprintf("not checked: needs-restarting -r exited %d: %s", exit.ExitCode(), firstLine(text))
+		s.Detail = fmt.Sprintf("needs-restarting -r exited %d: %s", exit.ExitCode(), firstLine(text))
 	default:
-		s.Detail = fmt.Sprintf("not checked: %v", err)
+		s.Detail = err.Error()
 	}
 	return s
 }

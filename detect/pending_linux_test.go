@@ -48,7 +48,7 @@ func TestPendingReboot(t *testing.T) {
 	absent := []PendingSource{
 		{Name: "reboot-required", Checked: true, Detail: "/var/run/reboot-required absent"},
 		{Name: "reboot-needed", Checked: true, Detail: "/run/reboot-needed absent"},
-		{Name: "needs-restarting", Detail: "not checked: needs-restarting is not installed"},
+		{Name: "needs-restarting", Detail: "needs-restarting is not installed"},
 		{Name: "running-kernel", Checked: true, Detail: "running kernel 6.1.0-31-amd64 is the newest installed"},
 	}
 	// with returns absent with the sources of the same names replaced.
@@ -81,8 +81,18 @@ func TestPendingReboot(t *testing.T) {
 				rebootRequiredPath + ".pkgs": "linux-image-6.1.0-32-amd64\nlibc6\n\nlibc6\n",
 			}),
 			want: with(PendingSource{Name: "reboot-required", Pending: true, Checked: true,
-				Detail:  "/var/run/reboot-required exists (2 package(s) in .pkgs)",
+				Detail:  "/var/run/reboot-required exists; packages: linux-image-6.1.0-32-amd64, libc6",
 				Entries: []string{"linux-image-6.1.0-32-amd64", "libc6"}}),
+		},
+		{
+			name: "reboot-required with a long .pkgs",
+			files: merge(debianKernel, map[string]string{
+				rebootRequiredPath:           "*** System restart required ***\n",
+				rebootRequiredPath + ".pkgs": "p1\np2\np3\np4\np5\np6\np7\np8\np9\np10\np11\np12\n",
+			}),
+			want: with(PendingSource{Name: "reboot-required", Pending: true, Checked: true,
+				Detail:  "/var/run/reboot-required exists; packages: p1, p2, p3, p4, p5, p6, p7, p8, p9, p10 and 2 more",
+				Entries: []string{"p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10", "p11", "p12"}}),
 		},
 		{
 			name:  "reboot-required, empty, without .pkgs",
@@ -104,7 +114,7 @@ func TestPendingReboot(t *testing.T) {
 			name:  "reboot-required that is a directory is not checked",
 			files: merge(debianKernel, map[string]string{rebootRequiredPath: dirEntry}),
 			want: with(PendingSource{Name: "reboot-required",
-				Detail: "not checked: /var/run/reboot-required is not a regular file (d---------)"}),
+				Detail: "/var/run/reboot-required is not a regular file (d---------)"}),
 		},
 		{
 			name:  "reboot-needed, level reboot",
@@ -122,7 +132,7 @@ func TestPendingReboot(t *testing.T) {
 			name:  "reboot-needed with unknown content is not checked",
 			files: merge(debianKernel, map[string]string{rebootNeededPath: "\x00\x01garbage"}),
 			want: with(PendingSource{Name: "reboot-needed",
-				Detail: "not checked: /run/reboot-needed holds \"\\x00\\x01garbage\", not a level upwrap knows (reboot, kexec, soft-reboot)"}),
+				Detail: "/run/reboot-needed holds \"\\x00\\x01garbage\", not a level upwrap knows (reboot, kexec, soft-reboot)"}),
 		},
 		{
 			name:  "needs-restarting says reboot",
@@ -143,14 +153,14 @@ func TestPendingReboot(t *testing.T) {
 			files: debianKernel,
 			exec:  map[string]string{"usr/bin/needs-restarting": needsRestartingScript("Error: Cache-only enabled but no cache for 'fedora'\n", "1")},
 			want: with(PendingSource{Name: "needs-restarting",
-				Detail: "not checked: needs-restarting -r exited 1: Error: Cache-only enabled but no cache for 'fedora'"}),
+				Detail: "needs-restarting -r exited 1: Error: Cache-only enabled but no cache for 'fedora'"}),
 		},
 		{
 			name:  "needs-restarting with another exit code",
 			files: debianKernel,
 			exec:  map[string]string{"usr/bin/needs-restarting": needsRestartingScript("Traceback (most recent call last):\n", "2")},
 			want: with(PendingSource{Name: "needs-restarting",
-				Detail: "not checked: needs-restarting -r exited 2: Traceback (most recent call last):"}),
+				Detail: "needs-restarting -r exited 2: Traceback (most recent call last):"}),
 		},
 		{
 			name:  "needs-restarting that is not executable is not installed",
@@ -208,7 +218,7 @@ func TestPendingReboot(t *testing.T) {
 			name:  "no /lib/modules: kernel not managed here",
 			files: map[string]string{osReleasePath: "6.18.44-fc-v669\n", "boot": dirEntry},
 			want: with(PendingSource{Name: "running-kernel",
-				Detail: "not checked: no kernel modules installed in /lib/modules (kernel 6.18.44-fc-v669 not managed by packages here)"}),
+				Detail: "no kernel modules installed in /lib/modules (kernel 6.18.44-fc-v669 not managed by packages here)"}),
 		},
 		{
 			name: "in a container the kernel is the host's",
@@ -218,13 +228,13 @@ func TestPendingReboot(t *testing.T) {
 				"run/systemd/container":      "systemd-nspawn\n",
 			},
 			want: with(PendingSource{Name: "running-kernel",
-				Detail: "not checked: in a container (/run/systemd/container), the kernel is the host's"}),
+				Detail: "in a container (/run/systemd/container), the kernel is the host's"}),
 		},
 		{
 			name:  "unreadable running release",
 			files: map[string]string{osReleasePath: dirEntry, "lib/modules/6.1.0-31-amd64": dirEntry},
 			want: with(PendingSource{Name: "running-kernel",
-				Detail: "not checked: cannot read the running kernel's release from /proc/sys/kernel/osrelease"}),
+				Detail: "cannot read the running kernel's release from /proc/sys/kernel/osrelease"}),
 		},
 	}
 	for _, tt := range tests {
@@ -265,7 +275,7 @@ func TestNeedsRestartingTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	got := needsRestarting(ctx, root)
-	want := PendingSource{Name: "needs-restarting", Detail: "not checked: needs-restarting -r did not finish (context deadline exceeded)"}
+	want := PendingSource{Name: "needs-restarting", Detail: "needs-restarting -r did not finish (context deadline exceeded)"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("needsRestarting (-want +got):\n%s", diff)
 	}

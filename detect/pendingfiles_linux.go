@@ -29,14 +29,14 @@ func rebootRequired(root string) PendingSource {
 		s.Checked, s.Detail = true, "/"+rebootRequiredPath+" absent"
 		return s
 	case err != nil:
-		s.Detail = fmt.Sprintf("not checked: %v", err)
+		s.Detail = err.Error()
 		return s
 	case !fi.Mode().IsRegular():
-		s.Detail = fmt.Sprintf("not checked: /%s is not a regular file (%s)", rebootRequiredPath, fi.Mode().Type())
+		s.Detail = fmt.Sprintf("/%s is not a regular file (%s)", rebootRequiredPath, fi.Mode().Type())
 		return s
 	}
 	if _, err := readSmall(flag, 1); err != nil {
-		s.Detail = fmt.Sprintf("not checked: %v", err)
+		s.Detail = err.Error()
 		return s
 	}
 	s.Checked, s.Pending = true, true
@@ -46,9 +46,9 @@ func rebootRequired(root string) PendingSource {
 	case os.IsNotExist(err):
 	case err != nil:
 		s.Detail += fmt.Sprintf("; its .pkgs list unreadable: %v", err)
-	default:
+	case len(pkgs) > 0:
 		s.Entries = pkgs
-		s.Detail += fmt.Sprintf(" (%d package(s) in .pkgs)", len(pkgs))
+		s.Detail += "; packages: " + shortList(pkgs, 10)
 	}
 	return s
 }
@@ -95,20 +95,20 @@ func rebootNeeded(root string) PendingSource {
 		s.Checked, s.Detail = true, "/"+rebootNeededPath+" absent"
 		return s
 	case err != nil:
-		s.Detail = fmt.Sprintf("not checked: %v", err)
+		s.Detail = err.Error()
 		return s
 	case !fi.Mode().IsRegular():
-		s.Detail = fmt.Sprintf("not checked: /%s is not a regular file (%s)", rebootNeededPath, fi.Mode().Type())
+		s.Detail = fmt.Sprintf("/%s is not a regular file (%s)", rebootNeededPath, fi.Mode().Type())
 		return s
 	}
 	b, err := readSmall(path, 256)
 	if err != nil {
-		s.Detail = fmt.Sprintf("not checked: %v", err)
+		s.Detail = err.Error()
 		return s
 	}
 	level := strings.TrimSpace(string(b))
 	if level != "" && !contains(rebootNeededLevels, level) {
-		s.Detail = fmt.Sprintf("not checked: /%s holds %q, not a level upwrap knows (%s)",
+		s.Detail = fmt.Sprintf("/%s holds %q, not a level upwrap knows (%s)",
 			rebootNeededPath, level, strings.Join(rebootNeededLevels, ", "))
 		return s
 	}
@@ -120,4 +120,12 @@ func rebootNeeded(root string) PendingSource {
 		s.Entries = []string{level}
 	}
 	return s
+}
+
+// shortList joins up to max names and says how many more there are.
+func shortList(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
 }
