@@ -205,7 +205,7 @@ func TestSystemdOverRealBusWithoutSystemd(t *testing.T) {
 	if err := os.Symlink(sock, filepath.Join(root, "run/dbus/system_bus_socket")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := querySystemd(context.Background(), root)
+	_, err := querySystemd(context.Background(), root, 5*time.Second)
 	if err == nil || !strings.Contains(err.Error(), "org.freedesktop.DBus.Error.NameHasNoOwner") {
 		t.Errorf("querySystemd: err = %v, want NameHasNoOwner from the bus", err)
 	}

@@ -153,6 +153,8 @@ type dbusConn struct {
 	// dest is the destination of method calls; empty on a peer-to-peer
 	// connection such as systemd's private socket.
 	dest string
+	// early holds replies read while awaiting another one.
+	early map[uint32]*dbusMessage
 }
 
 // dialDBus connects to the Unix socket at path, authenticates as this
@@ -211,6 +213,16 @@ const dbusMaxSkipped = 64
 // call invokes a method and returns the reply's body. A D-Bus error reply is
 // returned as an error naming it.
 func (c *dbusConn) call(dest, path, iface, member, sig string, args ...any) ([]any, error) {
+	serial, err := c.send(dest, path, iface, member, sig, args...)
+	if err != nil {
+		return nil, err
+	}
+	return c.await(serial, member)
+}
+
+// send writes a method call and returns its serial, for await. Several calls
+// may be sent before their replies are awaited: one round trip for all.
+func (c *dbusConn) send(dest, path, iface, member, sig string, args ...any) (uint32, error) {
 	c.serial++
 	m := &dbusMessage{
 		Type: dbusMethodCall, Flags: dbusNoAutoStart, Serial: c.serial,
@@ -219,29 +231,47 @@ func (c *dbusConn) call(dest, path, iface, member, sig string, args ...any) ([]a
 	}
 	b, err := m.marshal()
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if _, err := c.conn.Write(b); err != nil {
-		return nil, err
+		return 0, err
 	}
-	for range dbusMaxSkipped {
-		r, err := readDBusMessage(c.r)
+	return m.Serial, nil
+}
+
+// await reads until the reply to serial, keeping the replies to other calls
+// of this connection for their own await.
+func (c *dbusConn) await(serial uint32, member string) ([]any, error) {
+	r, ok := c.early[serial]
+	delete(c.early, serial)
+	for skipped := 0; !ok; skipped++ {
+		if skipped == dbusMaxSkipped {
+			return nil, fmt.Errorf("%s: no reply among %d messages", member, dbusMaxSkipped)
+		}
+		m, err := readDBusMessage(c.r)
 		if err != nil {
 			return nil, err
 		}
-		if r.ReplySerial != m.Serial || (r.Type != dbusMethodReturn && r.Type != dbusError) {
+		if m.Type != dbusMethodReturn && m.Type != dbusError {
 			continue
 		}
-		if r.Type == dbusError {
-			text := ""
-			if len(r.Body) > 0 {
-				text, _ = r.Body[0].(string)
+		if m.ReplySerial == serial {
+			r, ok = m, true
+		} else if m.ReplySerial <= c.serial && len(c.early) < dbusMaxSkipped {
+			if c.early == nil {
+				c.early = map[uint32]*dbusMessage{}
 			}
-			return nil, fmt.Errorf("%s: %s: %s", member, r.ErrorName, text)
+			c.early[m.ReplySerial] = m
 		}
-		return r.Body, nil
 	}
-	return nil, fmt.Errorf("%s: no reply among %d messages", member, dbusMaxSkipped)
+	if r.Type == dbusError {
+		text := ""
+		if len(r.Body) > 0 {
+			text, _ = r.Body[0].(string)
+		}
+		return nil, fmt.Errorf("%s: %s: %s", member, r.ErrorName, text)
+	}
+	return r.Body, nil
 }
 
 // isTimeout reports whether err is a deadline that expired.

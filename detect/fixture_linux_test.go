@@ -72,7 +72,11 @@ type fakeSystemd struct {
 	Bus    bool // require Hello and send NameAcquired, like a bus daemon
 	Hang   bool // accept and authenticate, then never answer
 	Reject bool // refuse authentication
+	// Reverse holds each reply until the next call has been answered, so
+	// replies arrive out of order.
+	Reverse bool
 
+	conns sync.WaitGroup // connections being served
 	mu    sync.Mutex
 	calls []string // "Member dest flags" of each method call received
 }
@@ -87,12 +91,11 @@ func (f *fakeSystemd) listen(t testing.TB, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var conns sync.WaitGroup
 	done := make(chan struct{})
 	t.Cleanup(func() {
 		close(done)
 		l.Close()
-		conns.Wait()
+		f.conns.Wait()
 	})
 	go func() {
 		for {
@@ -100,9 +103,9 @@ func (f *fakeSystemd) listen(t testing.TB, path string) {
 			if err != nil {
 				return
 			}
-			conns.Add(1)
+			f.conns.Add(1)
 			go func() {
-				defer conns.Done()
+				defer f.conns.Done()
 				defer c.Close()
 				go func() { <-done; c.Close() }()
 				f.serve(c)
@@ -144,6 +147,7 @@ func (f *fakeSystemd) serve(c net.Conn) {
 		return err == nil
 	}
 	hello := !f.Bus
+	var held *dbusMessage
 	for {
 		m, err := readDBusMessage(r)
 		if err != nil {
@@ -190,14 +194,26 @@ func (f *fakeSystemd) serve(c net.Conn) {
 				return
 			}
 		}
+		if f.Reverse && held == nil {
+			held = reply
+			continue
+		}
 		if !send(reply) {
 			return
+		}
+		if held != nil {
+			if !send(held) {
+				return
+			}
+			held = nil
 		}
 	}
 }
 
-// Calls returns the method calls f received.
+// Calls returns the method calls f received, once the clients it served
+// have gone.
 func (f *fakeSystemd) Calls() []string {
+	f.conns.Wait()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.calls...)

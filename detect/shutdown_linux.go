@@ -9,7 +9,7 @@ import (
 
 // ShutdownNotice implements [Probe].
 //
-// When systemd is the init system and answers within systemdTimeout (over its
+// When systemd is the init system and answers within 50 ms (over its
 // private socket, or the system bus), its word decides: the manager state
 // "stopping", or a queued start job of a reboot, poweroff, halt, kexec,
 // soft-reboot or shutdown target, confirms; anything else does not. systemd
@@ -35,7 +35,7 @@ func (p *linuxProbe) ShutdownNotice(ctx context.Context, sig os.Signal) Notice {
 	n := Notice{Signal: SignalName(sig)}
 	var said []string
 	if systemdBooted(p.root) {
-		v, err := querySystemd(ctx, p.root)
+		v, err := querySystemd(ctx, p.root, p.systemdTimeout)
 		switch {
 		case err != nil:
 			said = append(said, fmt.Sprintf("systemd not reachable (%v)", err))

@@ -9,11 +9,12 @@ import (
 	"time"
 )
 
-// systemdTimeout bounds the whole systemd query (connect, authenticate, two
-// calls). A healthy systemd answers in well under a millisecond; at shutdown
-// the system bus may already be gone and PID 1 busy, so upwrap gives up
-// quickly rather than delay the record.
-const systemdTimeout = 30 * time.Millisecond
+// defaultSystemdTimeout bounds the whole systemd query (connect,
+// authenticate, two calls in one round trip). A healthy systemd answers in a
+// millisecond or two, a few more on a loaded machine; at shutdown the system
+// bus may already be gone and PID 1 busy, so upwrap gives up after tens of
+// milliseconds rather than delay the record, and asks the files instead.
+const defaultSystemdTimeout = 50 * time.Millisecond
 
 // systemdShutdownUnits are the units whose start job means the machine is
 // going down, most specific first: the witness names the first one queued.
@@ -46,10 +47,13 @@ func systemdBooted(root string) bool {
 
 // querySystemd asks systemd for its state and its job queue: first over its
 // private socket (root only; it works until PID 1 leaves for the final
-// shutdown), then over the system bus. It never takes longer than
-// systemdTimeout or ctx allows.
-func querySystemd(ctx context.Context, root string) (systemdView, error) {
-	ctx, cancel := context.WithTimeout(ctx, systemdTimeout)
+// shutdown), then over the system bus. It never takes longer than timeout
+// (defaultSystemdTimeout when zero) or ctx allows.
+func querySystemd(ctx context.Context, root string, timeout time.Duration) (systemdView, error) {
+	if timeout <= 0 {
+		timeout = defaultSystemdTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	uid := os.Geteuid()
 	c, err := dialDBus(ctx, filepath.Join(root, "run/systemd/private"), "", uid)
@@ -67,15 +71,24 @@ func querySystemd(ctx context.Context, root string) (systemdView, error) {
 	return systemdAsk(c)
 }
 
-// systemdAsk reads SystemState from the manager and, unless it already says
-// "stopping", the job queue.
+// systemdAsk reads SystemState and the job queue from the manager. Both
+// calls go out at once: one round trip to PID 1, which may be busy at
+// shutdown.
 func systemdAsk(c *dbusConn) (systemdView, error) {
 	const (
 		path    = "/org/freedesktop/systemd1"
 		manager = "org.freedesktop.systemd1.Manager"
 	)
 	var v systemdView
-	body, err := c.call(c.dest, path, "org.freedesktop.DBus.Properties", "Get", "ss", manager, "SystemState")
+	get, err := c.send(c.dest, path, "org.freedesktop.DBus.Properties", "Get", "ss", manager, "SystemState")
+	if err != nil {
+		return v, fmt.Errorf("systemd: %w", err)
+	}
+	list, err := c.send(c.dest, path, manager, "ListJobs", "")
+	if err != nil {
+		return v, fmt.Errorf("systemd: %w", err)
+	}
+	body, err := c.await(get, "Get")
 	if err != nil {
 		return v, fmt.Errorf("systemd: %w", err)
 	}
@@ -87,8 +100,7 @@ func systemdAsk(c *dbusConn) (systemdView, error) {
 	if state == "stopping" {
 		return v, nil
 	}
-	body, err = c.call(c.dest, path, manager, "ListJobs", "")
-	if err != nil {
+	if body, err = c.await(list, "ListJobs"); err != nil {
 		return v, fmt.Errorf("systemd: %w", err)
 	}
 	jobs, err := parseSystemdJobs(body)

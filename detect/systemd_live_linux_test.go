@@ -16,7 +16,7 @@ func TestSystemdLive(t *testing.T) {
 		t.Skip("systemd is not the init system here (no /run/systemd/system)")
 	}
 	start := time.Now()
-	v, err := querySystemd(context.Background(), "/")
+	v, err := querySystemd(context.Background(), "/", 0)
 	took := time.Since(start)
 	if err != nil {
 		t.Fatalf("querySystemd: %v", err)
