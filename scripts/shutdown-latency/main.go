@@ -34,7 +34,7 @@ import (
 func main() {
 	n := flag.Int("n", 100, "trials")
 	bin := flag.String("upwrap", "upwrap", "the upwrap binary")
-	dir := flag.String("dir", "", "scratch directory on the disk to measure (default: a new one under the system's temporary directory)")
+	dir := flag.String("dir", "", "directory on the disk to measure, where a scratch directory is made and removed (default: the system's temporary directory)")
 	flag.Parse()
 	if err := run(*n, *bin, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "shutdown-latency:", err)
@@ -42,15 +42,12 @@ func main() {
 	}
 }
 
-func run(n int, bin, dir string) error {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "upwrap-latency")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+func run(n int, bin, parent string) error {
+	dir, err := os.MkdirTemp(parent, "upwrap-latency")
+	if err != nil {
+		return err
 	}
+	defer os.RemoveAll(dir)
 	state := filepath.Join(dir, "state")
 	if err := os.MkdirAll(state, 0o700); err != nil {
 		return err
