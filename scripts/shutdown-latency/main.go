@@ -43,6 +43,11 @@ func main() {
 }
 
 func run(n int, bin, parent string) error {
+	if parent != "" {
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			return err
+		}
+	}
 	dir, err := os.MkdirTemp(parent, "upwrap-latency")
 	if err != nil {
 		return err
