@@ -93,7 +93,7 @@ func newApp(c *cliState) *cli.App {
 			fmt.Fprintf(c.stderr, "upwrap: error: no command %q\nupwrap: hint: run 'upwrap help' for the commands\n", name)
 		},
 		Commands: []*cli.Command{
-			runCommand(c), statusCommand(c), resumeCommand(c), markCommand(c), clearCommand(c),
+			runCommand(c), statusCommand(c), resumeCommand(c), markCommand(c), clearCommand(c), pendingCommand(c),
 			{
 				Name:  "version",
 				Usage: "print the version",

@@ -69,6 +69,14 @@ func TestScript(t *testing.T) {
 				}
 				err := exec.Command("unshare", "-m", "sh", "-c", "mount --bind /proc/sys/kernel/random/boot_id /proc/sys/kernel/random/boot_id").Run()
 				return err == nil, nil
+			case "pidns":
+				// Can this process be PID 1 of a new PID namespace with its
+				// own /proc and /run? (harnesses.md §2)
+				if os.Geteuid() != 0 {
+					return false, nil
+				}
+				err := exec.Command("unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", "mount -t tmpfs tmpfs /run").Run()
+				return err == nil, nil
 			}
 			return false, nil
 		},

@@ -17,6 +17,13 @@
 // pending; ShutdownNotice returns within a few milliseconds and never runs a
 // program that could hang on a machine that is going down.
 //
+// On Linux a notice is confirmed by systemd itself where it is the init
+// system (manager state "stopping" or a queued shutdown target job, asked
+// over its private socket or the system bus with a 30 ms deadline), else by
+// /run/systemd/shutdown/scheduled, a run-level 0/6 record in /run/utmp, or
+// /run/nologin saying the system is going down. The reboot-pending sources
+// are reboot-required, reboot-needed, needs-restarting and running-kernel.
+//
 // What it does not do: it never writes the job record (package marker does)
 // and never decides a job's state (package wrap does). Signals only mean
 // "flush the record now"; completion is decided on the next run from the

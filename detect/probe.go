@@ -36,6 +36,10 @@ type Notice struct {
 	// Witness names what confirmed the shutdown ("systemd-state=stopping",
 	// "/run/systemd/shutdown/scheduled", ...). Empty when not confirmed.
 	Witness string
+	// Detail is one human line on an unconfirmed notice: what the witnesses
+	// said instead ("no shutdown witness: systemd state running, ...").
+	// Empty when confirmed or when the OS has no witness to ask.
+	Detail string
 }
 
 // PendingSource is one reboot-pending source and what it found.

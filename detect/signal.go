@@ -12,13 +12,8 @@ func SignalName(sig os.Signal) string {
 		return ""
 	}
 	if s, ok := sig.(syscall.Signal); ok {
-		switch s {
-		case syscall.SIGTERM:
-			return "SIGTERM"
-		case syscall.SIGINT:
-			return "SIGINT"
-		case syscall.SIGHUP:
-			return "SIGHUP"
+		if name := osSignalName(s); name != "" {
+			return name
 		}
 	}
 	return "SIG" + strings.ToUpper(strings.TrimPrefix(sig.String(), "signal "))
