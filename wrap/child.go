@@ -125,7 +125,7 @@ wait:
 				continue
 			}
 			n := j.probe.ShutdownNotice(ctx, sig)
-			log.event("termination notice", "signal", n.Signal, "confirmed", n.Confirmed, "witness", n.Witness)
+			log.event("termination notice", "signal", n.Signal, "confirmed", n.Confirmed, "witness", n.Witness, "detail", n.Detail)
 			switch {
 			case opts.ExpectReboot:
 				// Write first, then keep waiting: never kill the upgrade.
