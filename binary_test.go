@@ -12,14 +12,14 @@ import (
 	"time"
 )
 
-// upwrapBinary builds the real binary for a test: the tests of issue 9 run
-// it as an admin would.
+// upwrapBinary returns the binary the tests of issue 9 run as an admin
+// would: TestMain (testscript.Main) puts a copy of the test binary on PATH
+// as "upwrap", which runs main's run exactly as the real binary does.
 func upwrapBinary(t *testing.T) string {
 	t.Helper()
-	exe := filepath.Join(t.TempDir(), "upwrap")
-	out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput()
+	exe, err := exec.LookPath("upwrap")
 	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatalf("upwrap is not on PATH (TestMain sets it up): %v", err)
 	}
 	return exe
 }

@@ -36,7 +36,6 @@ var exitMeanings = map[string]string{
 // state and reason, the exit code and what it means, the record's path, and
 // the next step when there is one.
 func summary(r *wrap.Result, o lineOpts) string {
-	parts := []string{}
 	head := "upwrap: " + string(r.Job) + ": "
 	if r.Record == nil {
 		head += tui.Paint(o.color, outcomeStyle(r.Outcome), r.Outcome.String())
@@ -46,7 +45,7 @@ func summary(r *wrap.Result, o lineOpts) string {
 			head += " (" + r.Record.Reason + ")"
 		}
 	}
-	parts = append(parts, head)
+	parts := []string{head}
 	if o.exit != nil {
 		parts = append(parts, fmt.Sprintf("exit %d (%s)", *o.exit, exitMeaning(r, *o.exit)))
 	}
@@ -66,6 +65,9 @@ func exitMeaning(r *wrap.Result, code int) string {
 			return "the command's own failure code, passed through"
 		}
 		return fmt.Sprintf("the command failed with %d, a code a caller would misread; the record holds it", r.ExitCode)
+	}
+	if r.Outcome == wrap.GaveUp && r.Record != nil {
+		return fmt.Sprintf("gave up after %d attempts", r.Record.Attempts)
 	}
 	return exitMeanings[outcomeKeys[r.Outcome]]
 }

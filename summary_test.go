@@ -49,7 +49,7 @@ func TestSummaryLine(t *testing.T) {
 		{name: "failed: the last attempt", args: []string{"run", "--job", "f", "--max-attempts", "2", "--", "sh", "-c", "exit 3"}, code: 3,
 			want: "upwrap: f: failed (child exited with 3); exit 3 (the command's own failure code, passed through); record $S/f.json; next: see the log $S/f.log; it has failed 2 of 2 allowed attempts, so upwrap will not start it again: 'upwrap clear --job f' first to retry"},
 		{name: "gave up", args: []string{"run", "--job", "f", "--max-attempts", "2", "--", "sh", "-c", "exit 3"}, code: 120,
-			want: "upwrap: f: failed (child exited with 3); exit 120 (gave up); record $S/f.json; next: see the log $S/f.log; 'upwrap clear --job f', then run it again"},
+			want: "upwrap: f: failed (child exited with 3); exit 120 (gave up after 2 attempts); record $S/f.json; next: see the log $S/f.log; 'upwrap clear --job f', then run it again"},
 		{name: "failed with a code a caller would misread", args: []string{"run", "--job", "m", "--", "sh", "-c", "exit 110"}, code: 113,
 			want: "upwrap: m: failed (child exited with 110); exit 113 (the command failed with 110, a code a caller would misread; the record holds it); record $S/m.json; next: see the log $S/m.log; run the same command again to retry"},
 		{name: "timeout", args: []string{"run", "--job", "to", "--timeout", "200ms", "--", "sleep", "5"}, code: 124,
