@@ -24,21 +24,21 @@ func upwrapBinary(t *testing.T) string {
 	return exe
 }
 
-// testEnv is a clean environment for the binary: no UPWRAP_* or NO_COLOR
+// cleanEnv is a clean environment for the binary: no UPWRAP_* or NO_COLOR
 // from the developer's shell, UTC times, plus extra.
-func testEnv(extra ...string) []string {
+func cleanEnv(extra ...string) []string {
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TZ=UTC", "LANG=C.UTF-8"}
 	return append(env, extra...)
 }
 
-// result is one finished invocation with its streams piped.
-type result struct {
+// pipedResult is one finished invocation with its streams piped.
+type pipedResult struct {
 	stdout, stderr string
 	code           int
 }
 
 // runPiped runs the binary with stdout and stderr piped (no terminal).
-func runPiped(t *testing.T, exe string, env []string, args ...string) result {
+func runPiped(t *testing.T, exe string, env []string, args ...string) pipedResult {
 	t.Helper()
 	cmd := exec.Command(exe, args...)
 	cmd.Env = env
@@ -51,7 +51,7 @@ func runPiped(t *testing.T, exe string, env []string, args ...string) result {
 	} else if err != nil {
 		t.Fatalf("%v: %v", args, err)
 	}
-	return result{out.String(), errb.String(), code}
+	return pipedResult{out.String(), errb.String(), code}
 }
 
 // waitForState polls a job's record until it is in state (bounded).

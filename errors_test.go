@@ -63,7 +63,7 @@ func TestErrorMessages(t *testing.T) {
 		{name: "state directory: missing parent", args: []string{"run", "--state-dir", "$T/no/state", "--", "true"}, code: 114,
 			want: []string{"upwrap: error: state directory unusable: create $T/no/state: no such file or directory", dirHint}},
 		{name: "state directory: a file",
-			setup: func(t *testing.T, tmp, state string) { write(t, filepath.Join(tmp, "file"), "", 0o600) },
+			setup: func(t *testing.T, tmp, state string) { writeTestFile(t, filepath.Join(tmp, "file"), "", 0o600) },
 			args:  []string{"run", "--state-dir", "$T/file", "--", "true"}, code: 114,
 			want: []string{"upwrap: error: state directory unusable: $T/file is not a directory", dirHint}},
 		{name: "state directory: writable by others",
@@ -76,18 +76,22 @@ func TestErrorMessages(t *testing.T) {
 			want: []string{"upwrap: error: untrusted: state directory $T/link is a symbolic link; give the real path", trustHint}},
 		{name: "record: a symbolic link",
 			setup: func(t *testing.T, tmp, state string) {
-				write(t, filepath.Join(tmp, "elsewhere.json"), "{}", 0o600)
+				writeTestFile(t, filepath.Join(tmp, "elsewhere.json"), "{}", 0o600)
 				os.Symlink(filepath.Join(tmp, "elsewhere.json"), filepath.Join(state, "j.json"))
 			},
 			args: []string{"run", "--job", "j", "--", "true"}, code: 115,
 			want: []string{"upwrap: error: untrusted: $S/j.json is a symbolic link", trustHint}},
 		{name: "record: corrupt",
-			setup: func(t *testing.T, tmp, state string) { write(t, filepath.Join(state, "j.json"), `{"schema":1,`, 0o600) },
-			args:  []string{"run", "--job", "j", "--", "true"}, code: 116,
+			setup: func(t *testing.T, tmp, state string) {
+				writeTestFile(t, filepath.Join(state, "j.json"), `{"schema":1,`, 0o600)
+			},
+			args: []string{"run", "--job", "j", "--", "true"}, code: 116,
 			want: []string{"upwrap: error: $S/j.json: record is corrupt: EOF", corruptHint}},
 		{name: "record: newer schema",
-			setup: func(t *testing.T, tmp, state string) { write(t, filepath.Join(state, "j.json"), `{"schema":2}`, 0o600) },
-			args:  []string{"status", "--job", "j"}, code: 116,
+			setup: func(t *testing.T, tmp, state string) {
+				writeTestFile(t, filepath.Join(state, "j.json"), `{"schema":2}`, 0o600)
+			},
+			args: []string{"status", "--job", "j"}, code: 116,
 			want: []string{"upwrap: error: $S/j.json: record has a newer schema than this upwrap understands (record schema 2, this upwrap reads up to 1): upgrade upwrap",
 				"upwrap: hint: a newer upwrap wrote this record; run that version, or upgrade this one"}},
 		{name: "log: missing directory", args: []string{"run", "--log", "$T/no/x.log", "--", "true"}, code: 114,
@@ -134,7 +138,7 @@ func TestErrorMessages(t *testing.T) {
 			for i, a := range tt.args {
 				args[i] = expand(a)
 			}
-			r := runPiped(t, exe, testEnv("UPWRAP_STATE_DIR="+state), args...)
+			r := runPiped(t, exe, cleanEnv("UPWRAP_STATE_DIR="+state), args...)
 			want := expand(strings.Join(tt.want, "\n") + "\n")
 			if diff := cmp.Diff(want, r.stderr); diff != "" {
 				t.Errorf("stderr mismatch (-want +got):\n%s", diff)
@@ -149,7 +153,7 @@ func TestErrorMessages(t *testing.T) {
 	}
 }
 
-func write(t *testing.T, path, content string, mode os.FileMode) {
+func writeTestFile(t *testing.T, path, content string, mode os.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), mode); err != nil {
 		t.Fatal(err)

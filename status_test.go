@@ -19,10 +19,10 @@ import (
 func TestStatusAll(t *testing.T) {
 	exe := upwrapBinary(t)
 	state := filepath.Join(t.TempDir(), "state")
-	env := testEnv("UPWRAP_STATE_DIR=" + state)
+	env := cleanEnv("UPWRAP_STATE_DIR=" + state)
 
 	r := runPiped(t, exe, env, "status", "--all")
-	if diff := cmp.Diff(result{stderr: "upwrap: no jobs in " + state + "\n"}, r, cmp.AllowUnexported(result{})); diff != "" {
+	if diff := cmp.Diff(pipedResult{stderr: "upwrap: no jobs in " + state + "\n"}, r, cmp.AllowUnexported(pipedResult{})); diff != "" {
 		t.Errorf("no jobs (-want +got):\n%s", diff)
 	}
 
@@ -71,7 +71,7 @@ func TestStatusAll(t *testing.T) {
 
 	// On a terminal: the same table, the reason cut to the width, the
 	// state coloured unless NO_COLOR is set.
-	raw, _ := runOnPTY(t, exe, testEnv("UPWRAP_STATE_DIR="+state, "TERM=xterm"), nil, "status", "--all")
+	raw, _ := runOnPTY(t, exe, cleanEnv("UPWRAP_STATE_DIR="+state, "TERM=xterm"), nil, "status", "--all")
 	rows := strings.Split(strings.TrimSuffix(string(raw), "\r\n"), "\r\n")
 	if len(rows) != 5 || !strings.Contains(rows[3], "\x1b[33mreboot-required\x1b[0m  1 ") {
 		t.Errorf("terminal table:\n%s", raw)
@@ -81,7 +81,7 @@ func TestStatusAll(t *testing.T) {
 			t.Errorf("row wider than the terminal: %q", row)
 		}
 	}
-	raw, _ = runOnPTY(t, exe, testEnv("UPWRAP_STATE_DIR="+state, "TERM=xterm", "NO_COLOR=1"), nil, "status", "--all")
+	raw, _ = runOnPTY(t, exe, cleanEnv("UPWRAP_STATE_DIR="+state, "TERM=xterm", "NO_COLOR=1"), nil, "status", "--all")
 	if sgr.Match(raw) {
 		t.Errorf("colour with NO_COLOR:\n%q", raw)
 	}

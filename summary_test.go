@@ -20,7 +20,7 @@ import (
 func TestSummaryLine(t *testing.T) {
 	exe := upwrapBinary(t)
 	state := filepath.Join(t.TempDir(), "state")
-	env := testEnv("UPWRAP_STATE_DIR=" + state)
+	env := cleanEnv("UPWRAP_STATE_DIR=" + state)
 	noexec := filepath.Join(t.TempDir(), "setup.sh")
 	if err := os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestSummaryLine(t *testing.T) {
 func TestSummaryWithJSON(t *testing.T) {
 	exe := upwrapBinary(t)
 	state := filepath.Join(t.TempDir(), "state")
-	r := runPiped(t, exe, testEnv(), "run", "--json", "--state-dir", state, "--job", "j", "--", "sh", "-c", "echo out")
+	r := runPiped(t, exe, cleanEnv(), "run", "--json", "--state-dir", state, "--job", "j", "--", "sh", "-c", "echo out")
 	if !strings.HasPrefix(r.stdout, `{"schema":1,"job":"j","state":"succeeded"`) || strings.Count(r.stdout, "\n") != 1 {
 		t.Errorf("stdout is not one record: %q", r.stdout)
 	}

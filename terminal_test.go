@@ -168,7 +168,7 @@ sleep 0.8; (sleep 1; echo "from the tree") & exit 0`
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			state := filepath.Join(t.TempDir(), "state")
-			raw, code := runOnPTY(t, exe, testEnv(append(tt.env, "TERM=xterm-256color")...), nil,
+			raw, code := runOnPTY(t, exe, cleanEnv(append(tt.env, "TERM=xterm-256color")...), nil,
 				"run", "--state-dir", state, "--job", "st", "--", "sh", "-c", script)
 			if code != 0 {
 				t.Fatalf("exit %d; terminal:\n%q", code, raw)
@@ -247,7 +247,7 @@ func TestStatusLineNotDrawn(t *testing.T) {
 				errw = &stderr
 			}
 			args := append([]string{"run", "--state-dir", state, "--job", "q"}, tt.args...)
-			raw, code := runOnPTY(t, exe, testEnv(tt.env...), errw, append(args, "--", "sh", "-c", script)...)
+			raw, code := runOnPTY(t, exe, cleanEnv(tt.env...), errw, append(args, "--", "sh", "-c", script)...)
 			if code != 0 {
 				t.Fatalf("exit %d:\n%q", code, raw)
 			}
