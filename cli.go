@@ -86,7 +86,7 @@ func newApp(c *cliState) *cli.App {
 		ExitErrHandler:  func(*cli.Context, error) {},
 		HideHelpCommand: false,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err.Error()}
+			return usageError{flagMessage(err.Error())}
 		},
 		CommandNotFound: func(ctx *cli.Context, name string) {
 			c.code = exitCodes[c.profile]["usage"]
@@ -132,6 +132,37 @@ func stateDir(ctx *cli.Context) string {
 		os.MkdirAll(filepath.Dir(d), 0o700)
 	}
 	return d
+}
+
+// flagMessage puts the flag package's parse errors in upwrap's words:
+// "flag provided but not defined: -x" and `invalid value "v" for flag -x:
+// ...` name the flag as it is written, --x.
+func flagMessage(msg string) string {
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return "unknown flag --" + strings.TrimLeft(name, "-")
+	}
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		if val, flag, ok := strings.Cut(rest, " for flag -"); ok {
+			name, why, _ := strings.Cut(flag, ": ")
+			msg = "--" + strings.TrimLeft(name, "-") + ": invalid value " + val
+			if why != "" && why != "parse error" {
+				msg += ": " + why
+			}
+		}
+	}
+	return msg
+}
+
+// required returns a usage error naming the first of the flags that was
+// not given. (urfave/cli's own Required check fails outside OnUsageError, so
+// its error would be neither in upwrap's words nor mapped to the usage code.)
+func required(ctx *cli.Context, names ...string) error {
+	for _, n := range names {
+		if !ctx.IsSet(n) {
+			return usageError{fmt.Sprintf("%s needs --%s", ctx.Command.Name, n)}
+		}
+	}
+	return nil
 }
 
 // parseCodes reads a comma-separated list of exit codes; "" and "none" are

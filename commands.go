@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
+	"os"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/upwrap/upwrap/detect"
-	"github.com/upwrap/upwrap/marker"
+	"github.com/upwrap/upwrap/internal/tui"
 	"github.com/upwrap/upwrap/wrap"
 )
 
@@ -39,6 +39,7 @@ func runCommand(c *cliState) *cli.Command {
 			jsonFlag("print the job record as one JSON object on stdout (the child's stdout goes to stderr)"),
 			&cli.BoolFlag{Name: "wait-tree", EnvVars: env("WAIT_TREE"), Value: true, Usage: "wait for every process the command started, not only the command"},
 			&cli.StringSliceFlag{Name: "ignore-pending", EnvVars: env("IGNORE_PENDING"), Usage: "reboot-pending source to disregard (repeatable)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, EnvVars: env("QUIET"), Usage: "no status line on a terminal, and no summary line when the job succeeded"},
 		},
 		Action: func(ctx *cli.Context) error {
 			if err := c.setProfile(ctx); err != nil {
@@ -75,12 +76,25 @@ func runCommand(c *cliState) *cli.Command {
 				IgnorePending: ctx.StringSlice("ignore-pending"),
 				Stdin:         c.stdin, Stdout: childOut, Stderr: c.stderr, Version: version,
 			}
+			quiet := ctx.Bool("quiet")
+			line := c.statusLine(quiet)
+			if line != nil {
+				opts.Stdout = line.Writer(childOut, c.onTerminal(childOut))
+				opts.Stderr = line.Writer(c.stderr, true)
+				opts.Progress = func(pr wrap.Progress) { line.Set(string(pr.Job), phaseText(pr)) }
+			}
 			res, err := wrap.Run(context.Background(), opts, detect.System())
+			line.Stop()
 			if err != nil {
 				return err
 			}
 			c.code = exitCodeForResult(p, res, succ)
-			c.report(res, ctx.Bool("json"))
+			if ctx.Bool("json") && res.Record != nil {
+				writeRecordJSON(c.stdout, res.Record)
+			}
+			if !quiet || res.Outcome != wrap.Succeeded {
+				fmt.Fprintln(c.stderr, summary(res, lineOpts{exit: &c.code, maxAttempts: opts.MaxAttempts, color: colorOn(c.stderr)}))
+			}
 			return nil
 		},
 	}
@@ -118,11 +132,25 @@ func statusCommand(c *cliState) *cli.Command {
 				c.code = 0
 				return nil
 			}
-			for _, r := range results {
-				c.report(r, ctx.Bool("json"))
+			switch {
+			case ctx.Bool("json"):
+				for _, r := range results {
+					c.reportJSON(r)
+				}
+			case q.All && len(results) == 0:
+				fmt.Fprintf(c.stderr, "upwrap: no jobs in %s\n", q.StateDir)
+			case q.All:
+				width := 0
+				if f, ok := c.stdout.(*os.File); ok && tui.Terminal(f, os.Getenv) {
+					width = tui.Width(f)
+				}
+				writeTable(c.stdout, results, width, colorOn(c.stdout))
 			}
 			if !q.All && len(results) == 1 {
 				c.code = exitCodeForResult(c.profile, results[0], nil)
+				if !ctx.Bool("json") {
+					fmt.Fprintln(c.stderr, summary(results[0], lineOpts{exit: &c.code, maxAttempts: q.MaxAttempts, color: colorOn(c.stderr)}))
+				}
 			}
 			return nil
 		},
@@ -152,11 +180,17 @@ func resumeCommand(c *cliState) *cli.Command {
 			if err != nil {
 				return err
 			}
-			for _, r := range results {
-				c.report(r, ctx.Bool("json"))
-			}
+			o := lineOpts{maxAttempts: q.MaxAttempts, color: colorOn(c.stderr)}
 			if !q.All && len(results) == 1 {
 				c.code = exitCodeForResult(c.profile, results[0], nil)
+				o.exit = &c.code
+			}
+			for _, r := range results {
+				if ctx.Bool("json") {
+					c.reportJSON(r)
+				} else {
+					fmt.Fprintln(c.stderr, summary(r, o))
+				}
 			}
 			return nil
 		},
@@ -168,8 +202,8 @@ func markCommand(c *cliState) *cli.Command {
 		Name:  "mark",
 		Usage: "record a job's outcome from outside (e.g. Windows Setup's setupcomplete.cmd / setuprollback.cmd)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id", Required: true},
-			&cli.StringFlag{Name: "state", Usage: "succeeded or failed", Required: true},
+			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id (required)"},
+			&cli.StringFlag{Name: "state", Usage: "succeeded or failed (required)"},
 			&cli.StringFlag{Name: "reason", Usage: "one line saying why"},
 			stateDirFlag(),
 			jsonFlag("print the record as one JSON object"),
@@ -179,14 +213,27 @@ func markCommand(c *cliState) *cli.Command {
 			if err := c.setProfile(ctx); err != nil {
 				return err
 			}
+			if err := required(ctx, "job", "state"); err != nil {
+				return err
+			}
 			res, err := wrap.Mark(context.Background(), wrap.MarkOptions{StateDir: stateDir(ctx), Job: ctx.String("job"),
 				State: ctx.String("state"), Reason: ctx.String("reason"), Version: version}, detect.System())
 			if err != nil {
 				return err
 			}
-			c.report(res, ctx.Bool("json"))
 			if res.Outcome == wrap.Busy {
 				c.code = exitCodeForResult(c.profile, res, nil)
+			}
+			if ctx.Bool("json") {
+				c.reportJSON(res)
+			} else {
+				// The exit code is the mark's (0: recorded), not the job's:
+				// a summary says it only when the mark was refused.
+				o := lineOpts{color: colorOn(c.stderr)}
+				if res.Outcome == wrap.Busy {
+					o.exit = &c.code
+				}
+				fmt.Fprintln(c.stderr, summary(res, o))
 			}
 			return nil
 		},
@@ -198,12 +245,15 @@ func clearCommand(c *cliState) *cli.Command {
 		Name:  "clear",
 		Usage: "forget a job so that it may run again (refused while it runs)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id", Required: true},
+			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id (required)"},
 			stateDirFlag(),
 			exitCodesFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
 			if err := c.setProfile(ctx); err != nil {
+				return err
+			}
+			if err := required(ctx, "job"); err != nil {
 				return err
 			}
 			res, err := wrap.Clear(context.Background(), wrap.Query{StateDir: stateDir(ctx), Job: ctx.String("job")}, detect.System())
@@ -219,52 +269,4 @@ func clearCommand(c *cliState) *cli.Command {
 			return nil
 		},
 	}
-}
-
-// report prints a result: the record as JSON on stdout, or one summary line
-// on stderr.
-func (c *cliState) report(r *wrap.Result, asJSON bool) {
-	if asJSON {
-		if r.Record != nil {
-			writeRecordJSON(c.stdout, r.Record)
-		}
-		if r.Outcome == wrap.NoJob {
-			fmt.Fprintf(c.stderr, "upwrap: %s: no record\n", r.Job)
-		}
-		return
-	}
-	fmt.Fprintln(c.stderr, summary(r))
-}
-
-// summary is the one-line human account of a result.
-func summary(r *wrap.Result) string {
-	if r.Record == nil {
-		return fmt.Sprintf("upwrap: %s: %s", r.Job, r.Outcome)
-	}
-	rec := r.Record
-	s := fmt.Sprintf("upwrap: %s: %s", r.Job, rec.State)
-	if rec.Reason != "" {
-		s += " (" + rec.Reason + ")"
-	}
-	switch r.Outcome {
-	case wrap.Busy:
-		s += "; busy: another upwrap or installation is running, retry later"
-	case wrap.Conflict:
-		s += "; conflict: it succeeded with a different command line; 'upwrap clear --job " + string(r.Job) + "' to run the new one"
-	case wrap.GaveUp:
-		s += fmt.Sprintf("; gave up after %d attempts; 'upwrap clear --job %s' to try again", rec.Attempts, r.Job)
-	case wrap.RebootRequired:
-		s += "; restart the machine, then run the same command again or 'upwrap resume'"
-	}
-	return s + "; record " + r.RecordPath
-}
-
-func writeRecordJSON(w io.Writer, r *marker.Record) {
-	b, err := r.Encode()
-	if err != nil {
-		return
-	}
-	var out []byte
-	out = compactJSON(b)
-	w.Write(append(out, '\n'))
 }

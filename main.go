@@ -113,7 +113,7 @@ func exitCodeForError(p profile, err error) int {
 		return codes["corrupt"]
 	case errors.Is(err, marker.ErrNotFound):
 		return codes["no-job"]
-	case errors.Is(err, marker.ErrStateDir):
+	case errors.Is(err, marker.ErrStateDir), errors.Is(err, wrap.ErrLog):
 		return codes["state-dir"]
 	}
 	return codes["internal"]
@@ -122,6 +122,9 @@ func exitCodeForError(p profile, err error) int {
 // printError prints err as "upwrap: error: ..." with a hint where one helps.
 func printError(w io.Writer, err error) {
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	// ErrUsage only selects the exit code and the hint; the message says
+	// what was wrong.
+	msg = strings.TrimPrefix(msg, wrap.ErrUsage.Error()+": ")
 	fmt.Fprintf(w, "upwrap: error: %s\n", msg)
 	if h := hintFor(err); h != "" {
 		fmt.Fprintf(w, "upwrap: hint: %s\n", h)
@@ -145,6 +148,10 @@ func hintFor(err error) string {
 		return "upwrap will not guess and re-run the job; inspect the record, then 'upwrap clear --job ID' to forget it"
 	case errors.Is(err, marker.ErrStateDir):
 		return "give a usable directory with --state-dir (its parent must exist) or UPWRAP_STATE_DIR"
+	case errors.Is(err, wrap.ErrLog):
+		return "give --log a file in an existing directory, or leave --log out to keep the log beside the record"
+	case errors.Is(err, marker.ErrNotFound):
+		return "'upwrap status --all' lists the jobs"
 	}
 	return ""
 }

@@ -21,6 +21,11 @@ import (
 // tree, for descendants to close the child's output pipes.
 const pipeGrace = 2 * time.Second
 
+// treeGrace is how long after the child's exit upwrap still reports that it
+// waits for the command: a child that leaves no process behind is done
+// within it, and "waiting for the process tree" would be a false report.
+const treeGrace = 250 * time.Millisecond
+
 // runChild records "running", starts the child, waits for it (and its tree)
 // while answering signals and the timeout, and records the outcome.
 func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, boot, hash string, attempts int, log *jobLog) (*Result, error) {
@@ -78,6 +83,22 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	tr.started(cmd.Process.Pid)
 	crashpoint.Hit("after-child-start")
 	log.event("child started", "child_pid", cmd.Process.Pid, "argv", opts.Argv, "attempt", running.Attempts)
+	j.report(WaitChild, running.Attempts)
+	started := time.Now()
+	phase := WaitChild
+	// cmd.Wait returns only once the tree has closed the output pipes, so
+	// the child's own exit is watched apart (without reaping it) to tell
+	// "waiting for the command" from "waiting for its process tree".
+	var exited <-chan struct{}
+	if opts.WaitTree {
+		exited = watchExit(cmd.Process.Pid)
+	}
+	var treeWait, heartbeat <-chan time.Time
+	if hb := opts.heartbeat(); hb > 0 {
+		t := time.NewTicker(hb)
+		defer t.Stop()
+		heartbeat = t.C
+	}
 
 	done := make(chan struct{})
 	go func() {
@@ -107,6 +128,14 @@ wait:
 		select {
 		case <-done:
 			break wait
+		case <-exited:
+			exited, treeWait = nil, time.After(treeGrace)
+		case <-treeWait:
+			treeWait = nil
+			phase = WaitTree
+			j.report(WaitTree, running.Attempts)
+		case <-heartbeat:
+			log.event("heartbeat", "waiting_for", phase.String(), "elapsed", time.Since(started).Round(time.Second).String())
 		case <-timeout:
 			timedOut = true
 			log.event("timeout; killing the process tree", "timeout", opts.Timeout.String())

@@ -14,6 +14,9 @@
 //     started with ExpectReboot; the record is written first.
 //   - Status computes the same effective state that Run and Resume act on,
 //     and writes nothing.
+//   - Progress reports (Options.Progress) and the log's heartbeat lines
+//     tell what a run waits for; they never touch the child's streams or
+//     the record.
 //
 // What it does not do: it does not restart the machine, does not retry a
 // failed child by itself (the caller runs the same command line again), and

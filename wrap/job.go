@@ -24,12 +24,21 @@ const (
 // no command); main maps it to the usage exit code.
 var ErrUsage = errors.New("usage")
 
+// ErrLog marks a job log that cannot be opened (its directory is missing,
+// it is a directory); the child was not started.
+var ErrLog = errors.New("log")
+
 // job is one job's store, id and lock-holding state during an invocation.
 type job struct {
 	store *marker.Store
 	id    marker.ID
 	probe detect.Probe
 	now   func() time.Time
+	// progress is Options.Progress of Run; nil elsewhere.
+	progress func(Progress)
+	// logPath is the job log once opened; "" means the default beside the
+	// record.
+	logPath string
 }
 
 // openJob opens the state directory and validates the job id (derived from
@@ -66,7 +75,10 @@ func (j *job) read() (*marker.Record, error) {
 func (j *job) write(r *marker.Record) error { return j.store.Write(j.id, r) }
 
 func (j *job) result(o Outcome, r *marker.Record) *Result {
-	res := &Result{Job: j.id, Outcome: o, Record: r, RecordPath: j.store.RecordPath(j.id)}
+	res := &Result{Job: j.id, Outcome: o, Record: r, RecordPath: j.store.RecordPath(j.id), LogPath: j.logPath}
+	if res.LogPath == "" {
+		res.LogPath = j.store.LogPath(j.id)
+	}
 	if o == ChildFailed && r != nil && r.ExitCode != nil {
 		res.ExitCode = *r.ExitCode
 	}
@@ -107,6 +119,7 @@ func (j *job) finalize(ctx context.Context, r *marker.Record, d decision, boot, 
 		}
 		n = j.finish(r, marker.Succeeded, boot, d.source, d.reason, "")
 		if verify != "" {
+			j.report(WaitVerify, 0)
 			ok, detail := runVerify(ctx, verify, sink)
 			if ok {
 				n.Source, n.Reason = sourceVerify, d.reason+"; verify passed"

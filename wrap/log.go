@@ -30,8 +30,9 @@ func openJobLog(j *job, opts Options, boot string) (*jobLog, error) {
 	}
 	f, err := marker.OpenLog(path)
 	if err != nil {
-		return nil, fmt.Errorf("log %s: %w", path, err)
+		return nil, fmt.Errorf("%w %s: %w", ErrLog, path, err)
 	}
+	j.logPath = path
 	l := &jobLog{f: f}
 	w := lockedWriter{l}
 	var h slog.Handler

@@ -46,6 +46,17 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	// Version is stamped into the record.
 	Version string
+	// Progress, when not nil, is called each time the run starts waiting for
+	// something else (the command, its process tree, the verify command),
+	// from the goroutine that called [Run]. It must return quickly; it may
+	// write to the terminal side of Stdout and Stderr. The child's output
+	// itself reaches the caller through Stdout and Stderr only. Nil reports
+	// nothing.
+	Progress func(Progress)
+	// Heartbeat is the interval of the "heartbeat" line that the job log
+	// gets while upwrap waits for the command and its process tree; 0 means
+	// 5 minutes, a negative value means none.
+	Heartbeat time.Duration
 }
 
 func (o *Options) maxAttempts() int {

@@ -70,6 +70,9 @@ type Result struct {
 	Record *marker.Record
 	// RecordPath is where the record lives.
 	RecordPath string
+	// LogPath is where the job's log lives (or would, for a job that never
+	// ran).
+	LogPath string
 	// ExitCode is the child's exit code for ChildFailed.
 	ExitCode int64
 }

@@ -25,6 +25,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	j.progress = opts.Progress
 	hash := marker.ArgvHash(opts.Argv)
 
 	lock, err := j.store.TryLock(j.id)
@@ -83,6 +84,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 		attempts = rec.Attempts
 	}
 	if opts.Verify != "" {
+		j.report(WaitVerify, 0)
 		if ok, _ := runVerify(ctx, opts.Verify, log); ok {
 			now := j.now().UTC()
 			n := &marker.Record{

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/upwrap/upwrap/internal/tui"
+	"github.com/upwrap/upwrap/marker"
+	"github.com/upwrap/upwrap/wrap"
+)
+
+// lineOpts is what a summary line tells beyond the result.
+type lineOpts struct {
+	// exit is the exit code upwrap returns for this result; nil when the
+	// invocation covers several jobs.
+	exit *int
+	// maxAttempts is the loop breaker's bound, for the next step.
+	maxAttempts int
+	// color paints the state.
+	color bool
+}
+
+// exitMeanings says what each exit code of the profiles means, in the words
+// of README.md's table.
+var exitMeanings = map[string]string{
+	"success": "success", "reboot-required": "success, reboot required", "restarting": "success, restart in progress",
+	"busy": "busy: this job or another installation is running", "conflict": "conflict", "interrupted": "interrupted", "cancelled": "cancelled by the operator",
+	"gave-up": "gave up", "timeout": "timeout", "not-found": "command not found", "cannot-execute": "command cannot be executed",
+	"verify-failed": "verify failed", "no-job": "no such job", "marked-failed": "marked failed",
+}
+
+// summary is the one-line account of a result on stderr: the job, its
+// state and reason, the exit code and what it means, the record's path, and
+// the next step when there is one.
+func summary(r *wrap.Result, o lineOpts) string {
+	head := "upwrap: " + string(r.Job) + ": "
+	if r.Record == nil {
+		head += tui.Paint(o.color, outcomeStyle(r.Outcome), r.Outcome.String())
+	} else {
+		head += tui.Paint(o.color, outcomeStyle(r.Outcome), string(r.Record.State))
+		if r.Record.Reason != "" {
+			head += " (" + r.Record.Reason + ")"
+		}
+	}
+	parts := []string{head}
+	if o.exit != nil {
+		parts = append(parts, fmt.Sprintf("exit %d (%s)", *o.exit, exitMeaning(r, *o.exit)))
+	}
+	if r.Record != nil {
+		parts = append(parts, "record "+r.RecordPath)
+	}
+	if next := nextStep(r, o.maxAttempts); next != "" {
+		parts = append(parts, "next: "+next)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// exitMeaning says what code means for result r.
+func exitMeaning(r *wrap.Result, code int) string {
+	if r.Outcome == wrap.ChildFailed {
+		if int64(code) == r.ExitCode {
+			return "the command's own failure code, passed through"
+		}
+		return fmt.Sprintf("the command failed with %d, a code a caller would misread; the record holds it", r.ExitCode)
+	}
+	if r.Outcome == wrap.GaveUp && r.Record != nil {
+		return fmt.Sprintf("gave up after %d attempts", r.Record.Attempts)
+	}
+	return exitMeanings[outcomeKeys[r.Outcome]]
+}
+
+// nextStep is what the operator does next, or "" when nothing is needed.
+func nextStep(r *wrap.Result, maxAttempts int) string {
+	job := string(r.Job)
+	clear := "'upwrap clear --job " + job + "'"
+	retry := "run the same command again to retry"
+	if rec := r.Record; rec != nil && maxAttempts > 0 && rec.Attempts >= maxAttempts {
+		retry = fmt.Sprintf("it has failed %d of %d allowed attempts, so upwrap will not start it again: %s first to retry", rec.Attempts, maxAttempts, clear)
+	}
+	logged := "see the log " + r.LogPath + "; "
+	switch r.Outcome {
+	case wrap.RebootRequired:
+		return "restart the machine, then run the same command again or 'upwrap resume'"
+	case wrap.Restarting:
+		return "let the machine restart, then run the same command again or 'upwrap resume'"
+	case wrap.Busy:
+		return "retry later; 'upwrap status --job " + job + "' shows the job"
+	case wrap.Conflict:
+		return clear + " forgets the earlier command line so that this one can run"
+	case wrap.GaveUp:
+		return logged + clear + ", then run it again"
+	case wrap.NotFound:
+		return "check the command's name and PATH, then " + retry
+	case wrap.CannotExecute:
+		return "check that the command is an executable file upwrap may run, then " + retry
+	case wrap.TimedOut:
+		return logged + "raise --timeout if the upgrade needs longer; " + retry
+	case wrap.ChildFailed, wrap.Interrupted, wrap.Cancelled:
+		return logged + retry
+	case wrap.VerifyFailed:
+		return logged + "the upgrade is not in place after the restart; " + retry
+	case wrap.NoJob:
+		return "'upwrap status --all' lists the jobs"
+	}
+	return ""
+}
+
+// outcomeStyle is the colour of an outcome's state on a terminal.
+func outcomeStyle(o wrap.Outcome) tui.Style {
+	switch o {
+	case wrap.Succeeded:
+		return tui.Green
+	case wrap.RebootRequired, wrap.Restarting, wrap.Busy, wrap.NoJob:
+		return tui.Yellow
+	}
+	return tui.Red
+}
+
+// reportJSON prints a result's record as one line of JSON on stdout; a job
+// with no record is said on stderr.
+func (c *cliState) reportJSON(r *wrap.Result) {
+	if r.Record != nil {
+		writeRecordJSON(c.stdout, r.Record)
+	}
+	if r.Outcome == wrap.NoJob {
+		fmt.Fprintf(c.stderr, "upwrap: %s: no record\n", r.Job)
+	}
+}
+
+// writeRecordJSON writes the record as one line of JSON.
+func writeRecordJSON(w io.Writer, r *marker.Record) {
+	b, err := r.Encode()
+	if err != nil {
+		return
+	}
+	w.Write(append(compactJSON(b), '\n'))
+}
+
+// writeTable prints jobs as an aligned table: job, state, attempts,
+// finished (local time), reason. With width > 0 (a terminal) each row is
+// cut to fit; with color the state is painted.
+func writeTable(w io.Writer, results []*wrap.Result, width int, color bool) {
+	rows := [][]string{{"JOB", "STATE", "ATTEMPTS", "FINISHED", "REASON"}}
+	for _, r := range results {
+		row := []string{string(r.Job), r.Outcome.String(), "-", "-", ""}
+		if rec := r.Record; rec != nil {
+			row[1], row[2], row[4] = string(rec.State), strconv.Itoa(rec.Attempts), rec.Reason
+			if rec.FinishedAt != nil {
+				row[3] = rec.FinishedAt.Local().Format("2006-01-02 15:04")
+			}
+		}
+		rows = append(rows, row)
+	}
+	widths := make([]int, 4)
+	for _, row := range rows {
+		for i := range widths {
+			widths[i] = max(widths[i], len(row[i]))
+		}
+	}
+	for n, row := range rows {
+		var b strings.Builder
+		for i := range widths {
+			cell := row[i] + strings.Repeat(" ", widths[i]-len(row[i])+2)
+			if n > 0 && i == 1 {
+				cell = tui.Paint(color, outcomeStyle(results[n-1].Outcome), row[i]) + cell[len(row[i]):]
+			}
+			b.WriteString(cell)
+		}
+		used := 0
+		for _, wd := range widths {
+			used += wd + 2
+		}
+		reason := row[4]
+		if width > 0 {
+			reason = tui.Fit(reason, width-1-used)
+		}
+		b.WriteString(reason)
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+// statusLine starts run's live status line when upwrap's stderr is a
+// terminal that can show it and --quiet was not given; nil otherwise (a nil
+// *tui.Line does nothing).
+func (c *cliState) statusLine(quiet bool) *tui.Line {
+	f, ok := c.stderr.(*os.File)
+	if quiet || !ok || !tui.Terminal(f, os.Getenv) {
+		return nil
+	}
+	return tui.Start(f, tui.Color(f, os.Getenv))
+}
+
+// onTerminal reports whether w shows on the terminal of upwrap's stderr:
+// it is that stderr, or a terminal too (taken to be the same one).
+func (c *cliState) onTerminal(w io.Writer) bool {
+	if w == c.stderr {
+		return true
+	}
+	f, ok := w.(*os.File)
+	return ok && tui.Terminal(f, os.Getenv)
+}
+
+// colorOn reports whether w may be coloured.
+func colorOn(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && tui.Color(f, os.Getenv)
+}
+
+// phaseText is what the status line says upwrap waits for.
+func phaseText(p wrap.Progress) string {
+	switch p.Phase {
+	case wrap.WaitChild:
+		if p.Attempt > 1 {
+			return fmt.Sprintf("waiting for the command (attempt %d)", p.Attempt)
+		}
+		return "waiting for the command"
+	case wrap.WaitTree:
+		return "the command exited; waiting for its process tree"
+	}
+	return "waiting for " + p.Phase.String()
+}
