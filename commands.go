@@ -93,7 +93,7 @@ func runCommand(c *cliState) *cli.Command {
 				writeRecordJSON(c.stdout, res.Record)
 			}
 			if !quiet || res.Outcome != wrap.Succeeded {
-				fmt.Fprintln(c.stderr, summary(res, lineOpts{exit: &c.code, maxAttempts: opts.MaxAttempts, color: colorOn(c.stderr)}))
+				fmt.Fprintln(c.stderr, summary(res, lineOpts{exit: &c.code, maxAttempts: opts.MaxAttempts, color: colorOn(c.stderr), run: true}))
 			}
 			return nil
 		},

@@ -21,6 +21,9 @@ type lineOpts struct {
 	maxAttempts int
 	// color paints the state.
 	color bool
+	// run is set for "upwrap run": a result whose child was not started
+	// says so.
+	run bool
 }
 
 // exitMeanings says what each exit code of the profiles means, in the words
@@ -43,6 +46,9 @@ func summary(r *wrap.Result, o lineOpts) string {
 		head += tui.Paint(o.color, outcomeStyle(r.Outcome), string(r.Record.State))
 		if r.Record.Reason != "" {
 			head += " (" + r.Record.Reason + ")"
+		}
+		if o.run && !r.Started && (r.Outcome == wrap.Succeeded || r.Outcome == wrap.RebootRequired || r.Outcome == wrap.Restarting) {
+			head += "; not started again"
 		}
 	}
 	parts := []string{head}

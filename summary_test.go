@@ -36,7 +36,7 @@ func TestSummaryLine(t *testing.T) {
 		{name: "succeeded", args: []string{"run", "--job", "ok", "--", "true"}, code: 0,
 			want: "upwrap: ok: succeeded (child exited with 0); exit 0 (success); record $S/ok.json"},
 		{name: "succeeded, found again", args: []string{"run", "--job", "ok", "--", "true"}, code: 0,
-			want: "upwrap: ok: succeeded (child exited with 0); exit 0 (success); record $S/ok.json"},
+			want: "upwrap: ok: succeeded (child exited with 0); not started again; exit 0 (success); record $S/ok.json"},
 		{name: "succeeded with --quiet says nothing", args: []string{"run", "--quiet", "--job", "ok", "--", "true"}, code: 0},
 		{name: "conflict", args: []string{"run", "--quiet", "--job", "ok", "--", "false"}, code: 117,
 			want: "upwrap: ok: succeeded (child exited with 0); exit 117 (conflict); record $S/ok.json; next: 'upwrap clear --job ok' forgets the earlier command line so that this one can run"},

@@ -235,9 +235,13 @@ wait:
 		// the cancel). A child that exited with a code of its own after an
 		// unconfirmed notice is recorded below like any other.
 		log.event("child ended after the shutdown notice; record left rebooting", "exit_code", code, "signal", sig)
-		return j.result(Restarting, noticeRec), nil
+		res := j.result(Restarting, noticeRec)
+		res.Started = true
+		return res, nil
 	case noticeRec != nil && noticeRec.State == marker.Failed:
-		return j.result(Interrupted, noticeRec), nil
+		res := j.result(Interrupted, noticeRec)
+		res.Started = true
+		return res, nil
 	case cancelled != "" || sig == "SIGINT":
 		if cancelled == "" {
 			cancelled = "signal:SIGINT"
@@ -252,7 +256,11 @@ wait:
 		outcome = ChildFailed
 	}
 	crashpoint.Hit("before-final-record")
-	return j.recordFinal(final, outcome, log)
+	res, err := j.recordFinal(final, outcome, log)
+	if res != nil {
+		res.Started = true
+	}
+	return res, err
 }
 
 // recordFinal writes the final record and returns the result.

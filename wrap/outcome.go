@@ -75,6 +75,9 @@ type Result struct {
 	LogPath string
 	// ExitCode is the child's exit code for ChildFailed.
 	ExitCode int64
+	// Started is true when this invocation started the child; false when
+	// it reported or finalized what an earlier run recorded.
+	Started bool
 }
 
 // Failure kinds stored in the record's "failure" key: why a job is failed.
