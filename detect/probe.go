@@ -92,6 +92,15 @@ func Introduced(before, after []PendingSource, ignore []string) []string {
 	return added
 }
 
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
 // BusyChecker is implemented by probes that can tell whether the machine is
 // busy with another installation, so that upwrap answers "busy, retry later"
 // instead of starting an installer that would fail.

@@ -47,10 +47,12 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	boot, err := probe.BootID(ctx)
+	boot, witnesses, err := readBoot(ctx, probe)
 	if err != nil {
 		return nil, err
 	}
+	noteRecordBoot(witnesses, rec, boot)
+	j.witnesses = witnesses
 	d := decide(rec, facts{boot: boot, argvHash: hash, maxAttempts: opts.maxAttempts()})
 	switch d.act {
 	case actKeep:
@@ -66,6 +68,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 			return nil, err
 		}
 		defer log.Close()
+		logWitnesses(log, witnesses)
 		return j.finalize(ctx, rec, d, boot, opts.Verify, true, log)
 	}
 
@@ -74,6 +77,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 		return nil, err
 	}
 	defer log.Close()
+	logWitnesses(log, witnesses)
 
 	if busy, why := machineBusy(ctx, probe); busy {
 		log.event("machine busy; not starting", "why", why)
