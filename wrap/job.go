@@ -42,6 +42,9 @@ type job struct {
 	// witnesses, when the probe explains the boot identity, go into every
 	// record this invocation writes.
 	witnesses *detect.BootWitnesses
+	// warn reports a record that was written but whose registry mirror
+	// was not; nil drops it.
+	warn func(error)
 }
 
 // openJob opens the state directory and validates the job id (derived from
@@ -79,7 +82,15 @@ func (j *job) write(r *marker.Record) error {
 	if j.witnesses != nil {
 		r.Extra = withWitnesses(r.Extra, j.witnesses)
 	}
-	return j.store.Write(j.id, r)
+	err := j.store.Write(j.id, r)
+	if errors.Is(err, marker.ErrMirror) {
+		// The record, the truth, is on disk; the mirror lags.
+		if j.warn != nil {
+			j.warn(err)
+		}
+		return nil
+	}
+	return err
 }
 
 func (j *job) result(o Outcome, r *marker.Record) *Result {

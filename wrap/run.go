@@ -42,6 +42,14 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 		return nil, err
 	}
 	defer lock.Unlock()
+	if opts.Registry {
+		if err := j.store.EnableMirror(j.id); err != nil {
+			if errors.Is(err, marker.ErrMirrorUnsupported) {
+				return nil, fmt.Errorf("%w: --registry: %w", ErrUsage, err)
+			}
+			return nil, err
+		}
+	}
 
 	rec, err := j.read()
 	if err != nil {
@@ -78,6 +86,12 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	}
 	defer log.Close()
 	logWitnesses(log, witnesses)
+	j.warn = func(err error) {
+		log.event("warning", "error", err.Error())
+		if opts.Stderr != nil {
+			fmt.Fprintf(opts.Stderr, "upwrap: warning: %v\n", err)
+		}
+	}
 
 	if busy, why := machineBusy(ctx, probe); busy {
 		log.event("machine busy; not starting", "why", why)
