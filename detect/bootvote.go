@@ -142,11 +142,14 @@ func tally(votes []witnessVote) (same bool, disagreement string) {
 		}
 		parts = append(parts, fmt.Sprintf("%s says %s (%s)", v.name, says, v.what))
 	}
-	verdict := "decided: same boot"
-	if !same {
-		verdict = "decided: restarted"
+	verdict := fmt.Sprintf("decided: same boot, %d of %d", nSame, len(votes))
+	switch {
+	case !same:
+		verdict = fmt.Sprintf("decided: restarted, %d of %d", nNew, len(votes))
+	case nSame == nNew:
+		verdict = "decided: same boot, a tie counts as the same boot"
 	}
-	return same, fmt.Sprintf("%s; %s, %d of %d", strings.Join(parts, "; "), verdict, max(nSame, nNew), len(votes))
+	return same, strings.Join(parts, "; ") + "; " + verdict
 }
 
 // CompareBoot reports whether two boot identities, as [Probe.BootID]
