@@ -152,6 +152,7 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 			}
 			r := j.finish(&running, marker.Failed, boot, "signal:"+n.Signal,
 				"interrupted by shutdown ("+n.Witness+"); may run again after the restart", failShutdown)
+			r.ShutdownConfirmed = true
 			if err := j.write(r); err != nil {
 				log.event("could not record the shutdown notice", "error", err.Error())
 				return
