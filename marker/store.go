@@ -18,8 +18,8 @@ type Store struct {
 }
 
 // Open returns the store in dir after checking that dir is the caller's
-// alone. With create, a missing dir is created (mode 0700); its parent must
-// exist. Errors wrap [ErrStateDir] or [ErrUntrusted].
+// alone. With create, a missing dir is created (mode 0700; on Windows with a
+// protected DACL for SYSTEM and Administrators); its parent must exist. Errors wrap [ErrStateDir] or [ErrUntrusted].
 func Open(dir string, create bool) (*Store, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("%w: no state directory given", ErrStateDir)
