@@ -42,22 +42,21 @@ func (windowsProbe) PendingReboot(ctx context.Context) []PendingSource {
 // Busy implements [BusyChecker]: Windows Installer's Global\_MSIExecute
 // mutex is held, or Component Based Servicing reports ServicingInProgress 2.
 func (windowsProbe) Busy(ctx context.Context) (bool, string) {
-	held, detail := msiMutexHeld()
 	v, found, _ := hklmRegistry{}.value(keyCBSInterface, "ServicingInProgress")
-	return busyFrom(held, detail, v, found)
+	return busyFrom(msiMutexHeld(), v, found)
 }
 
 // msiMutexHeld reports whether another process holds Global\_MSIExecute,
 // as PSAppDeployToolkit checks before it starts msiexec: open it and try to
 // take it without waiting.
-func msiMutexHeld() (bool, string) {
+func msiMutexHeld() bool {
 	name, _ := windows.UTF16PtrFromString(`Global\_MSIExecute`)
 	h, err := windows.OpenMutex(windows.SYNCHRONIZE|windows.MUTEX_MODIFY_STATE, false, name)
 	if err != nil {
 		// Not found: no installation runs. Any other error (access
 		// denied): cannot tell, and upwrap does not refuse to work on a
 		// guess.
-		return false, ""
+		return false
 	}
 	defer windows.CloseHandle(h)
 	// A mutex belongs to the thread that took it: release it on the same one.
@@ -66,12 +65,12 @@ func msiMutexHeld() (bool, string) {
 	ev, err := windows.WaitForSingleObject(h, 0)
 	switch {
 	case err != nil:
-		return false, ""
+		return false
 	case ev == uint32(windows.WAIT_TIMEOUT):
-		return true, ""
+		return true
 	}
 	windows.ReleaseMutex(h)
-	return false, ""
+	return false
 }
 
 // WatchNotices implements [NoticeWatcher]: a console control handler for

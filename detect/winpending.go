@@ -248,9 +248,9 @@ func dnsRenameSource(r winRegistry) PendingSource {
 // Global\_MSIExecute mutex held by another process, or Component Based
 // Servicing at work (ServicingInProgress = 2; 1 means "a reboot is pending
 // but servicing is idle", anchors §b.1 readiness probes).
-func busyFrom(msiHeld bool, msiDetail string, servicing regValue, servicingFound bool) (bool, string) {
+func busyFrom(msiHeld bool, servicing regValue, servicingFound bool) (bool, string) {
 	if msiHeld {
-		return true, `Windows Installer is running an installation (Global\_MSIExecute is held)` + msiDetail
+		return true, `Windows Installer is running an installation (Global\_MSIExecute is held)`
 	}
 	if servicingFound && servicing.kind == "integer" && servicing.num == 2 {
 		return true, `Component Based Servicing is at work (` + hklm(keyCBSInterface) + ` ServicingInProgress = 2)`

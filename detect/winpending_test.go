@@ -168,7 +168,7 @@ func TestBusyFrom(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			busy, why := busyFrom(tt.msi, "", tt.servicing, tt.found)
+			busy, why := busyFrom(tt.msi, tt.servicing, tt.found)
 			if busy != tt.busy || (busy && why == "") {
 				t.Errorf("busyFrom = %v, %q; want %v with a reason", busy, why, tt.busy)
 			}

@@ -1,6 +1,7 @@
 package wrap
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
@@ -55,10 +56,13 @@ func withWitnesses(extra map[string]json.RawMessage, w *detect.BootWitnesses) ma
 	if w == nil {
 		return extra
 	}
-	b, err := json.Marshal(w)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "->" stays readable, as in the rest of the record
+	if err := enc.Encode(w); err != nil {
 		return extra
 	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	out := maps.Clone(extra)
 	if out == nil {
 		out = map[string]json.RawMessage{}
