@@ -450,3 +450,48 @@ func TestE2EUntrustedStateDir(t *testing.T) {
 		t.Errorf("status read an untrusted directory: exit code %d, want 27004", code)
 	}
 }
+
+// TestE2ESentinelDiesWithUpwrap: when upwrap dies (killed, not stopped),
+// its end of the pipe closes and the sentinel exits; the upgrade goes on.
+func TestE2ESentinelDiesWithUpwrap(t *testing.T) {
+	dir := stateDir(t)
+	late := filepath.Join(wintest.TempDir(t), "late")
+	cmd := exec.Command(upwrapExe(t), "run", "--state-dir", dir, "--job", "killed", "--expect-reboot", "--", os.Args[0])
+	cmd.Env = append(os.Environ(), "UPWRAP_E2E_CHILD=late:"+late)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	upwrapPID := uint32(cmd.Process.Pid)
+	var sentinels []uint32
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && len(sentinels) == 0; time.Sleep(50 * time.Millisecond) {
+		sentinels = childrenNamed(upwrapPID, "upwrap.exe")
+	}
+	if len(sentinels) == 0 {
+		cmd.Process.Kill()
+		t.Fatal("no sentinel started")
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	gone := false
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !gone; time.Sleep(50 * time.Millisecond) {
+		gone = !alive(sentinels[0])
+	}
+	if !gone {
+		t.Error("the sentinel outlived upwrap")
+	}
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if _, err := os.Stat(late); err == nil {
+			return
+		}
+	}
+	t.Error("the upgrade died with upwrap")
+}
+
+func alive(pid uint32) bool {
+	for _, p := range processes() {
+		if p.ProcessID == pid {
+			return true
+		}
+	}
+	return false
+}
