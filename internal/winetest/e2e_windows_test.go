@@ -50,6 +50,9 @@ func child(mode, arg string) int {
 		time.Sleep(4 * time.Second)
 		os.WriteFile(arg, []byte("done"), 0o600)
 		return 0
+	case "started-late": // write arg+".started" now, then act as late
+		os.WriteFile(arg+".started", nil, 0o600)
+		return child("late", arg)
 	}
 	return 99
 }
@@ -457,18 +460,23 @@ func TestE2ESentinelDiesWithUpwrap(t *testing.T) {
 	dir := stateDir(t)
 	late := filepath.Join(wintest.TempDir(t), "late")
 	cmd := exec.Command(upwrapExe(t), "run", "--state-dir", dir, "--job", "killed", "--expect-reboot", "--", os.Args[0])
-	cmd.Env = append(os.Environ(), "UPWRAP_E2E_CHILD=late:"+late)
+	cmd.Env = append(os.Environ(), "UPWRAP_E2E_CHILD=started-late:"+late)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	upwrapPID := uint32(cmd.Process.Pid)
+	// Kill upwrap only once the upgrade runs (it is started suspended,
+	// put in the job, then resumed) and the sentinel is up.
 	var sentinels []uint32
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && len(sentinels) == 0; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		sentinels = childrenNamed(upwrapPID, "upwrap.exe")
+		if _, err := os.Stat(late + ".started"); err == nil && len(sentinels) > 0 {
+			break
+		}
 	}
-	if len(sentinels) == 0 {
+	if _, err := os.Stat(late + ".started"); err != nil || len(sentinels) == 0 {
 		cmd.Process.Kill()
-		t.Fatal("no sentinel started")
+		t.Fatalf("the upgrade (%v) or the sentinel (%v) never started", err, sentinels)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
