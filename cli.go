@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/upwrap/upwrap/detect"
 )
 
 // cliState carries the streams and the result of one invocation between the
@@ -93,7 +95,7 @@ func newApp(c *cliState) *cli.App {
 			fmt.Fprintf(c.stderr, "upwrap: error: no command %q\nupwrap: hint: run 'upwrap help' for the commands\n", name)
 		},
 		Commands: []*cli.Command{
-			runCommand(c), statusCommand(c), resumeCommand(c), markCommand(c), clearCommand(c), pendingCommand(c),
+			runCommand(c), statusCommand(c), resumeCommand(c), markCommand(c), clearCommand(c), pendingCommand(c), sentinelCommand(c),
 			{
 				Name:  "version",
 				Usage: "print the version",
@@ -199,4 +201,17 @@ func compactJSON(b []byte) []byte {
 		return b
 	}
 	return buf.Bytes()
+}
+
+// sentinelCommand is the hidden subcommand of the Windows shutdown sentinel
+// (detect.SentinelCommand): upwrap starts it beside the child and talks to
+// it over its stdin and stdout.
+func sentinelCommand(c *cliState) *cli.Command {
+	return &cli.Command{
+		Name:   detect.SentinelCommand,
+		Hidden: true,
+		Action: func(ctx *cli.Context) error {
+			return detect.RunSentinel(c.stdin, c.stdout)
+		},
+	}
 }

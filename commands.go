@@ -38,8 +38,9 @@ func runCommand(c *cliState) *cli.Command {
 			exitCodesFlag(),
 			jsonFlag("print the job record as one JSON object on stdout (the child's stdout goes to stderr)"),
 			&cli.BoolFlag{Name: "wait-tree", EnvVars: env("WAIT_TREE"), Value: true, Usage: "wait for every process the command started, not only the command"},
-			&cli.StringSliceFlag{Name: "ignore-pending", EnvVars: env("IGNORE_PENDING"), Usage: "reboot-pending source to disregard (repeatable)"},
+			&cli.StringSliceFlag{Name: "ignore-pending", EnvVars: env("IGNORE_PENDING"), Usage: "reboot-pending source to disregard: NAME, or NAME:PATTERN for the matching entries of a list source (repeatable)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, EnvVars: env("QUIET"), Usage: "no status line on a terminal, and no summary line when the job succeeded"},
+			&cli.BoolFlag{Name: "registry", EnvVars: env("REGISTRY"), Usage: `Windows: mirror the job's state into HKLM\SOFTWARE\upwrap\Jobs\<job> for registry detection rules`},
 		},
 		Action: func(ctx *cli.Context) error {
 			if err := c.setProfile(ctx); err != nil {
@@ -73,8 +74,8 @@ func runCommand(c *cliState) *cli.Command {
 				ExpectReboot: ctx.Bool("expect-reboot"), Verify: ctx.String("verify"), Timeout: ctx.Duration("timeout"),
 				SuccessCodes: succ, RebootCodes: reb, RestartCodes: rst, MaxAttempts: ctx.Int("max-attempts"),
 				LogPath: ctx.String("log"), LogFormat: ctx.String("log-format"), WaitTree: ctx.Bool("wait-tree"),
-				IgnorePending: ctx.StringSlice("ignore-pending"),
-				Stdin:         c.stdin, Stdout: childOut, Stderr: c.stderr, Version: version,
+				IgnorePending: ctx.StringSlice("ignore-pending"), Registry: ctx.Bool("registry"),
+				Stdin: c.stdin, Stdout: childOut, Stderr: c.stderr, Version: version,
 			}
 			quiet := ctx.Bool("quiet")
 			line := c.statusLine(quiet)

@@ -24,6 +24,14 @@
 // /run/nologin saying the system is going down. The reboot-pending sources
 // are reboot-required, reboot-needed, needs-restarting and running-kernel.
 //
+// On Windows the probe also implements [BusyChecker] (Windows Installer's
+// mutex, Component Based Servicing at work), [NoticeWatcher] (a console
+// control handler for CTRL_SHUTDOWN_EVENT in this process, and a sentinel
+// process for the window messages that need user32.dll, which this process
+// never loads) and [BootExplainer] (the boot identity decided by the vote
+// of three witnesses, see bootvote.go). The decisions are in OS-neutral
+// files, tested on every OS; the _windows files only make the calls.
+//
 // What it does not do: it never writes the job record (package marker does)
 // and never decides a job's state (package wrap does). Signals only mean
 // "flush the record now"; completion is decided on the next run from the

@@ -58,26 +58,35 @@ type PendingSource struct {
 	Entries []string `json:"entries,omitempty"`
 }
 
-// PendingNames returns the names of the pending sources in list, skipping
-// those named in ignore.
+// PendingNames returns the names of the pending sources in list after the
+// --ignore-pending rules of [FilterPending].
 func PendingNames(list []PendingSource, ignore []string) []string {
 	var names []string
-	for _, s := range list {
-		if s.Pending && !contains(ignore, s.Name) {
+	for _, s := range FilterPending(list, ignore) {
+		if s.Pending {
 			names = append(names, s.Name)
 		}
 	}
 	return names
 }
 
-// Introduced returns the names pending in after that were not pending in
-// before, skipping those named in ignore: the sources a run added.
+// Introduced returns the names of the sources a run added (the delta rule
+// of DESIGN §3), after the --ignore-pending rules: pending in after and
+// either not pending in before, or holding an entry (a file rename, a
+// package) that before did not. A stale source that was already pending,
+// with nothing new in it, is not the run's doing.
 func Introduced(before, after []PendingSource, ignore []string) []string {
-	was := PendingNames(before, ignore)
+	was := map[string]PendingSource{}
+	for _, s := range FilterPending(before, ignore) {
+		was[s.Name] = s
+	}
 	var added []string
-	for _, n := range PendingNames(after, ignore) {
-		if !contains(was, n) {
-			added = append(added, n)
+	for _, s := range FilterPending(after, ignore) {
+		if !s.Pending {
+			continue
+		}
+		if b, ok := was[s.Name]; !ok || !b.Pending || newEntries(b.Entries, s.Entries) {
+			added = append(added, s.Name)
 		}
 	}
 	return added

@@ -39,13 +39,23 @@
 // without blocking, so a FIFO planted in their place is refused instead of
 // hanging upwrap. Anything else is
 // refused with [ErrUntrusted]; nothing is "fixed" behind the administrator's
-// back.
+// back. On Windows the directory is created with a protected DACL granting
+// SYSTEM and Administrators alone, and the directory, each record and each
+// log are checked on every open: the owner and every allow entry with a
+// write right must be SYSTEM, Administrators, TrustedInstaller or the
+// caller's account; reparse points (symbolic links, junctions) are refused.
+//
+// Mirrored (Windows, optional): [Store.EnableMirror] copies a job's state
+// into HKLM\SOFTWARE\upwrap\Jobs\<id> after each write, for registry
+// detection rules. The file is the truth; the mirror follows it, and an
+// error wrapping [ErrMirror] means the file was written.
 //
 // # Not guaranteed
 //
 // Network filesystems (NFS, SMB) do not honour flock and fsync the way a
 // local disk does: a state directory on one is not supported. A disk that
-// lies about flushing its cache defeats durability. On Windows the ACL
-// checks of the state directory are those of the Windows support; the Unix
-// permission bits do not apply there.
+// lies about flushing its cache defeats durability. On Windows the Unix
+// permission bits do not apply; the DACL checks above replace them. Under
+// Wine the DACL is derived from Unix mode bits, so only its shape is
+// tested there.
 package marker

@@ -3,6 +3,7 @@ package marker
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -49,38 +50,65 @@ func transient(err error) bool {
 // MOVEFILE_WRITE_THROUGH is the durable step there.
 func syncDir(dir string) error { return nil }
 
-func makeStateDir(dir string) error { return os.Mkdir(dir, 0o700) }
-
-// checkDir refuses a state directory that is a symbolic link (reparse
-// point) or not a directory.
+// checkDir refuses a state directory that is a symbolic link or junction
+// (reparse point), not a directory, or that someone other than SYSTEM,
+// Administrators or upwrap's own account could write (checkACL). It runs
+// on every open of the store, so on every read.
 func checkDir(dir string) error {
 	fi, err := os.Lstat(dir)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrStateDir, dir, unwrapPath(err))
 	}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		return fmt.Errorf("%w: state directory %s is a symbolic link; give the real path", ErrUntrusted, dir)
+	if fi.Mode()&(os.ModeSymlink|os.ModeIrregular) != 0 {
+		return fmt.Errorf("%w: state directory %s is a symbolic link or junction; give the real path", ErrUntrusted, dir)
 	}
 	if !fi.IsDir() {
 		return fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
 	}
-	return nil
+	return checkDirACL(dir)
 }
 
-func openTrusted(path string) (*os.File, error) {
-	fi, err := os.Lstat(path)
+// openNoFollow opens path without following a reparse point and checks the
+// open file: a regular file whose owner and DACL pass checkACL.
+func openNoFollow(path string, access, disposition uint32) (*os.File, error) {
+	p, err := windows.UTF16PtrFromString(path)
 	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	h, err := windows.CreateFile(p, access|windows.READ_CONTROL|windows.FILE_READ_ATTRIBUTES,
+		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE, nil,
+		disposition, windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	var info windows.ByHandleFileInformation
+	if err := windows.GetFileInformationByHandle(h, &info); err != nil {
+		windows.CloseHandle(h)
+		return nil, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	if info.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0 {
+		windows.CloseHandle(h)
+		return nil, fmt.Errorf("%w: %s is a symbolic link or junction", ErrUntrusted, path)
+	}
+	if info.FileAttributes&windows.FILE_ATTRIBUTE_DIRECTORY != 0 {
+		windows.CloseHandle(h)
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
+	}
+	if err := checkHandleACL(h, path); err != nil {
+		windows.CloseHandle(h)
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
-	}
-	return os.Open(path)
+	return os.NewFile(uintptr(h), path), nil
 }
 
+// openTrusted opens an existing file for reading with the checks of
+// openNoFollow.
+func openTrusted(path string) (*os.File, error) {
+	return openNoFollow(path, windows.GENERIC_READ, windows.OPEN_EXISTING)
+}
+
+// openAppendTrusted opens or creates a file for appending (it inherits the
+// state directory's DACL), with the checks of openNoFollow.
 func openAppendTrusted(path string) (*os.File, error) {
-	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
-	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	return openNoFollow(path, windows.FILE_APPEND_DATA|windows.SYNCHRONIZE, windows.OPEN_ALWAYS)
 }

@@ -18,8 +18,8 @@ type Store struct {
 }
 
 // Open returns the store in dir after checking that dir is the caller's
-// alone. With create, a missing dir is created (mode 0700); its parent must
-// exist. Errors wrap [ErrStateDir] or [ErrUntrusted].
+// alone. With create, a missing dir is created (mode 0700; on Windows with a
+// protected DACL for SYSTEM and Administrators); its parent must exist. Errors wrap [ErrStateDir] or [ErrUntrusted].
 func Open(dir string, create bool) (*Store, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("%w: no state directory given", ErrStateDir)
@@ -93,6 +93,9 @@ func (s *Store) readRaw(id ID) ([]byte, error) {
 // doc). When the record on disk already has exactly these bytes, nothing is
 // written. r.Job must equal id. A record that would encode to more than
 // [MaxRecordSize] bytes is refused with an error wrapping [ErrTooLarge].
+// A job with a registry mirror ([Store.EnableMirror]) has it updated after
+// the record; an error wrapping [ErrMirror] means the record itself was
+// written.
 func (s *Store) Write(id ID, r *Record) error {
 	if r.Job != id {
 		return fmt.Errorf("write record %s: record names job %q", id, r.Job)
@@ -110,12 +113,12 @@ func (s *Store) Write(id ID, r *Record) error {
 		return fmt.Errorf("write record %s: %w: %d bytes encoded, at most %d can be read back", id, ErrTooLarge, len(b), MaxRecordSize)
 	}
 	if old, err := s.readRaw(id); err == nil && bytes.Equal(old, b) {
-		return nil
+		return s.mirror(id, r, b)
 	}
 	if err := writeDurable(s.dir, s.tempPath(id), s.RecordPath(id), b); err != nil {
 		return fmt.Errorf("write record %s: %w: %w", id, ErrStateDir, err)
 	}
-	return nil
+	return s.mirror(id, r, b)
 }
 
 // Remove deletes a job's record durably. The lock file stays: deleting it
@@ -129,6 +132,9 @@ func (s *Store) Remove(id ID) error {
 	}
 	if err := syncDir(s.dir); err != nil {
 		return fmt.Errorf("remove record %s: %w", id, err)
+	}
+	if err := deleteMirror(id); err != nil {
+		return fmt.Errorf("remove record %s: %w: %v", id, ErrMirror, err)
 	}
 	return nil
 }

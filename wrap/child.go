@@ -58,6 +58,10 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	// SIGPIPE notified, writes return EPIPE instead (and the child still gets
 	// the default disposition).
 	signal.Notify(make(chan os.Signal, 1), sigPipe...)
+	// Shutdown notices that are not signals (Windows), taken before the
+	// record says "running" for the same reason.
+	notices, stopNotices := watchNotices(ctx, j.probe, log)
+	defer stopNotices()
 
 	running := *base
 	now := j.now().UTC()
@@ -123,6 +127,47 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 		noticeRec  *marker.Record
 		interrupts int
 	)
+	// onNotice answers a shutdown notice: a signal (sig set), or a notice
+	// from the probe's watcher (sig nil), which is recorded before the
+	// watcher answers the OS.
+	onNotice := func(n detect.Notice, sig os.Signal) {
+		log.event("termination notice", "signal", n.Signal, "confirmed", n.Confirmed, "witness", n.Witness, "detail", n.Detail)
+		switch {
+		case opts.ExpectReboot:
+			// Write first, then keep waiting: never kill the upgrade.
+			if noticeRec != nil && (noticeRec.ShutdownConfirmed || !n.Confirmed) {
+				return
+			}
+			r := j.finish(&running, marker.Rebooting, boot, "signal:"+n.Signal, noticeReason(n), "")
+			r.FinishedAt = nil
+			r.ShutdownConfirmed = n.Confirmed
+			if err := j.write(r); err != nil {
+				log.event("could not record the shutdown notice", "error", err.Error())
+				return
+			}
+			noticeRec = r
+		case n.Confirmed:
+			if noticeRec != nil {
+				return
+			}
+			r := j.finish(&running, marker.Failed, boot, "signal:"+n.Signal,
+				"interrupted by shutdown ("+n.Witness+"); may run again after the restart", failShutdown)
+			r.ShutdownConfirmed = true
+			if err := j.write(r); err != nil {
+				log.event("could not record the shutdown notice", "error", err.Error())
+				return
+			}
+			noticeRec = r
+		case sig == nil:
+			// An unconfirmed window notice (WM_QUERYENDSESSION) is no
+			// operator's stop: wait, the boot identity decides later.
+			log.event("unconfirmed notice; still waiting for the child", "signal", n.Signal)
+		default:
+			cancelled = "signal:" + n.Signal
+			log.event("operator's stop: forwarding to the process tree", "signal", n.Signal)
+			tr.signal(sig)
+		}
+	}
 wait:
 	for {
 		select {
@@ -153,38 +198,10 @@ wait:
 				}
 				continue
 			}
-			n := j.probe.ShutdownNotice(ctx, sig)
-			log.event("termination notice", "signal", n.Signal, "confirmed", n.Confirmed, "witness", n.Witness, "detail", n.Detail)
-			switch {
-			case opts.ExpectReboot:
-				// Write first, then keep waiting: never kill the upgrade.
-				if noticeRec != nil && (noticeRec.ShutdownConfirmed || !n.Confirmed) {
-					continue
-				}
-				r := j.finish(&running, marker.Rebooting, boot, "signal:"+n.Signal, noticeReason(n), "")
-				r.FinishedAt = nil
-				r.ShutdownConfirmed = n.Confirmed
-				if err := j.write(r); err != nil {
-					log.event("could not record the shutdown notice", "error", err.Error())
-					continue
-				}
-				noticeRec = r
-			case n.Confirmed:
-				if noticeRec != nil {
-					continue
-				}
-				r := j.finish(&running, marker.Failed, boot, "signal:"+n.Signal,
-					"interrupted by shutdown ("+n.Witness+"); may run again after the restart", failShutdown)
-				if err := j.write(r); err != nil {
-					log.event("could not record the shutdown notice", "error", err.Error())
-					continue
-				}
-				noticeRec = r
-			default:
-				cancelled = "signal:" + n.Signal
-				log.event("operator's stop: forwarding to the process tree", "signal", n.Signal)
-				tr.signal(sig)
-			}
+			onNotice(j.probe.ShutdownNotice(ctx, sig), sig)
+		case req := <-notices:
+			onNotice(req.n, nil)
+			close(req.done)
 		}
 	}
 	crashpoint.Hit("after-child-exit")

@@ -1,6 +1,9 @@
 package wrap
 
-import "github.com/upwrap/upwrap/marker"
+import (
+	"github.com/upwrap/upwrap/detect"
+	"github.com/upwrap/upwrap/marker"
+)
 
 // action is what the decision table tells the caller to do.
 type action int
@@ -53,7 +56,7 @@ func decide(r *marker.Record, f facts) decision {
 	if r == nil {
 		return decision{act: actRun}
 	}
-	sameBoot := recordedBoot(r) == f.boot
+	sameBoot := detect.SameBoot(recordedBoot(r), f.boot)
 	switch r.State {
 	case marker.Failed:
 		if r.Attempts < f.maxAttempts {

@@ -39,6 +39,12 @@ type job struct {
 	// logPath is the job log once opened; "" means the default beside the
 	// record.
 	logPath string
+	// witnesses, when the probe explains the boot identity, go into every
+	// record this invocation writes.
+	witnesses *detect.BootWitnesses
+	// warn reports a record that was written but whose registry mirror
+	// was not; nil drops it.
+	warn func(error)
 }
 
 // openJob opens the state directory and validates the job id (derived from
@@ -72,7 +78,20 @@ func (j *job) read() (*marker.Record, error) {
 	return r, err
 }
 
-func (j *job) write(r *marker.Record) error { return j.store.Write(j.id, r) }
+func (j *job) write(r *marker.Record) error {
+	if j.witnesses != nil {
+		r.Extra = withWitnesses(r.Extra, j.witnesses)
+	}
+	err := j.store.Write(j.id, r)
+	if errors.Is(err, marker.ErrMirror) {
+		// The record, the truth, is on disk; the mirror lags.
+		if j.warn != nil {
+			j.warn(err)
+		}
+		return nil
+	}
+	return err
+}
 
 func (j *job) result(o Outcome, r *marker.Record) *Result {
 	res := &Result{Job: j.id, Outcome: o, Record: r, RecordPath: j.store.RecordPath(j.id), LogPath: j.logPath}

@@ -37,8 +37,14 @@ type Options struct {
 	LogFormat string
 	// WaitTree waits for every descendant of the child, not only the child.
 	WaitTree bool
-	// IgnorePending names reboot-pending sources to disregard.
+	// IgnorePending lists --ignore-pending rules: a source name, or
+	// NAME:PATTERN to disregard the matching entries of a list source (see
+	// detect.FilterPending).
 	IgnorePending []string
+	// Registry mirrors the job's state into the Windows registry
+	// (HKLM\SOFTWARE\upwrap\Jobs\<id>) for registry detection rules.
+	// Outside Windows it is a usage error.
+	Registry bool
 	// Stdin, Stdout and Stderr are the child's; nil means the null device.
 	// Stdout receives the child's standard output; with JSON output the
 	// caller passes its stderr here.

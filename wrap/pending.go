@@ -3,6 +3,7 @@ package wrap
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/upwrap/upwrap/detect"
 )
@@ -36,15 +37,23 @@ func Pending(ctx context.Context, probe detect.Probe, ignore []string) PendingRe
 	if r.Pending == nil {
 		r.Pending = []string{}
 	}
-	for _, s := range found {
-		r.Sources = append(r.Sources, PendingSource{PendingSource: s, Ignored: slices.Contains(ignore, s.Name)})
+	// NAME:PATTERN rules drop entries of a list source (see
+	// detect.FilterPending); the source is shown as they leave it.
+	filtered := detect.FilterPending(found, ignore)
+	for i, s := range found {
+		ignored := slices.Contains(ignore, s.Name)
+		if !ignored {
+			s = filtered[i]
+		}
+		r.Sources = append(r.Sources, PendingSource{PendingSource: s, Ignored: ignored})
 	}
 	if r.Sources == nil {
 		r.Sources = []PendingSource{}
 	}
-	for _, name := range ignore {
-		if !slices.ContainsFunc(found, func(s detect.PendingSource) bool { return s.Name == name }) && !slices.Contains(r.Unknown, name) {
-			r.Unknown = append(r.Unknown, name)
+	for _, rule := range ignore {
+		name, _, _ := strings.Cut(rule, ":")
+		if !slices.ContainsFunc(found, func(s detect.PendingSource) bool { return s.Name == name }) && !slices.Contains(r.Unknown, rule) {
+			r.Unknown = append(r.Unknown, rule)
 		}
 	}
 	return r

@@ -42,15 +42,25 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 		return nil, err
 	}
 	defer lock.Unlock()
+	if opts.Registry {
+		if err := j.store.EnableMirror(j.id); err != nil {
+			if errors.Is(err, marker.ErrMirrorUnsupported) {
+				return nil, fmt.Errorf("%w: --registry: %w", ErrUsage, err)
+			}
+			return nil, err
+		}
+	}
 
 	rec, err := j.read()
 	if err != nil {
 		return nil, err
 	}
-	boot, err := probe.BootID(ctx)
+	boot, witnesses, err := readBoot(ctx, probe)
 	if err != nil {
 		return nil, err
 	}
+	noteRecordBoot(witnesses, rec, boot)
+	j.witnesses = witnesses
 	d := decide(rec, facts{boot: boot, argvHash: hash, maxAttempts: opts.maxAttempts()})
 	switch d.act {
 	case actKeep:
@@ -66,6 +76,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 			return nil, err
 		}
 		defer log.Close()
+		logWitnesses(log, witnesses)
 		return j.finalize(ctx, rec, d, boot, opts.Verify, true, log)
 	}
 
@@ -74,6 +85,13 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 		return nil, err
 	}
 	defer log.Close()
+	logWitnesses(log, witnesses)
+	j.warn = func(err error) {
+		log.event("warning", "error", err.Error())
+		if opts.Stderr != nil {
+			fmt.Fprintf(opts.Stderr, "upwrap: warning: %v\n", err)
+		}
+	}
 
 	if busy, why := machineBusy(ctx, probe); busy {
 		log.event("machine busy; not starting", "why", why)

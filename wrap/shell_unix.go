@@ -2,5 +2,12 @@
 
 package wrap
 
+import (
+	"context"
+	"os/exec"
+)
+
 // shellCommand runs a --verify command with /bin/sh -c.
-func shellCommand(command string) (string, []string) { return "/bin/sh", []string{"-c", command} }
+func shellCommand(ctx context.Context, command string) *exec.Cmd {
+	return exec.CommandContext(ctx, "/bin/sh", "-c", command)
+}

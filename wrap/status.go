@@ -113,13 +113,13 @@ func Resume(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 		}
 		return nil, nil
 	}
-	boot, err := probe.BootID(ctx)
+	boot, witnesses, err := readBoot(ctx, probe)
 	if err != nil {
 		return nil, err
 	}
 	var out []*Result
 	for _, id := range ids {
-		res, err := resumeOne(ctx, st, id, boot, q, probe)
+		res, err := resumeOne(ctx, st, id, boot, witnesses, q, probe)
 		if err != nil {
 			return out, err
 		}
@@ -128,7 +128,7 @@ func Resume(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 	return out, nil
 }
 
-func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string, q Query, probe detect.Probe) (*Result, error) {
+func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string, witnesses *detect.BootWitnesses, q Query, probe detect.Probe) (*Result, error) {
 	j := &job{store: st, id: id, probe: probe, now: nowFunc}
 	lock, err := st.TryLock(id)
 	if errors.Is(err, marker.ErrLocked) {
@@ -146,10 +146,16 @@ func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string,
 	d := decide(r, facts{boot: boot, maxAttempts: maxOr3(q.MaxAttempts)})
 	var log *jobLog
 	if d.act == actFail || d.act == actFinalize {
+		if witnesses != nil {
+			w := *witnesses
+			noteRecordBoot(&w, r, boot)
+			j.witnesses = &w
+		}
 		if log, err = openJobLog(j, Options{LogFormat: q.LogFormat}, boot); err != nil {
 			return nil, err
 		}
 		defer log.Close()
+		logWitnesses(log, j.witnesses)
 	}
 	return j.apply(ctx, r, d, boot, true, log)
 }

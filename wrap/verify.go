@@ -3,14 +3,12 @@ package wrap
 import (
 	"context"
 	"fmt"
-	"os/exec"
 )
 
 // runVerify runs the --verify command through the platform shell, its output
 // going to the job log, and reports whether it exited 0.
 func runVerify(ctx context.Context, command string, log *jobLog) (bool, string) {
-	name, args := shellCommand(command)
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := shellCommand(ctx, command)
 	var out, errw *teeWriter
 	if log != nil {
 		out = log.tee("verify", nil)

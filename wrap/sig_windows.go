@@ -1,5 +1,0 @@
-package wrap
-
-import "syscall"
-
-const syscallSIGTERM = syscall.SIGTERM
