@@ -72,6 +72,10 @@ func jsonFlag(usage string) cli.Flag {
 	return &cli.BoolFlag{Name: "json", EnvVars: env("JSON"), Usage: usage}
 }
 
+func logFormatFlag() cli.Flag {
+	return &cli.StringFlag{Name: "log-format", EnvVars: env("LOG_FORMAT"), Usage: "job log format: text, json (JSON lines) or cmtrace (CMTrace/OneTrace) (default: the format the log already has, else text)"}
+}
+
 func maxAttemptsFlag() cli.Flag {
 	return &cli.IntFlag{Name: "max-attempts", EnvVars: env("MAX_ATTEMPTS"), Value: 3, Usage: "starts of a failing job before upwrap gives up"}
 }
