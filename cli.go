@@ -23,6 +23,8 @@ type cliState struct {
 	stdout, stderr io.Writer
 	profile        profile
 	code           int
+	// journal: stderr is the systemd journal; lines carry priorities.
+	journal bool
 }
 
 // usageError is a mistake on the command line.

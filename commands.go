@@ -94,7 +94,7 @@ func runCommand(c *cliState) *cli.Command {
 				writeRecordJSON(c.stdout, res.Record)
 			}
 			if !quiet || res.Outcome != wrap.Succeeded {
-				fmt.Fprintln(c.stderr, summary(res, lineOpts{exit: &c.code, maxAttempts: opts.MaxAttempts, color: colorOn(c.stderr), run: true}))
+				c.say(outcomePriority(res.Outcome), summary(res, lineOpts{exit: &c.code, maxAttempts: opts.MaxAttempts, color: colorOn(c.stderr), run: true}))
 			}
 			return nil
 		},
@@ -150,7 +150,7 @@ func statusCommand(c *cliState) *cli.Command {
 			if !q.All && len(results) == 1 {
 				c.code = exitCodeForResult(c.profile, results[0], nil)
 				if !ctx.Bool("json") {
-					fmt.Fprintln(c.stderr, summary(results[0], lineOpts{exit: &c.code, maxAttempts: q.MaxAttempts, color: colorOn(c.stderr)}))
+					c.say(outcomePriority(results[0].Outcome), summary(results[0], lineOpts{exit: &c.code, maxAttempts: q.MaxAttempts, color: colorOn(c.stderr)}))
 				}
 			}
 			return nil
@@ -190,7 +190,7 @@ func resumeCommand(c *cliState) *cli.Command {
 				if ctx.Bool("json") {
 					c.reportJSON(r)
 				} else {
-					fmt.Fprintln(c.stderr, summary(r, o))
+					c.say(outcomePriority(r.Outcome), summary(r, o))
 				}
 			}
 			return nil
@@ -234,7 +234,7 @@ func markCommand(c *cliState) *cli.Command {
 				if res.Outcome == wrap.Busy {
 					o.exit = &c.code
 				}
-				fmt.Fprintln(c.stderr, summary(res, o))
+				c.say(outcomePriority(res.Outcome), summary(res, o))
 			}
 			return nil
 		},
