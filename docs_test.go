@@ -128,3 +128,33 @@ func TestGeneratedDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsCoverEveryFlag: every visible command and flag of the CLI is in
+// the reference, the man page and each completion.
+func TestDocsCoverEveryFlag(t *testing.T) {
+	in := docsInput(t)
+	files, err := clidocs.Generate(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range in.App.VisibleCommands() {
+		for path, text := range files {
+			if !strings.Contains(text, c.Name) {
+				t.Errorf("%s lacks the command %s", path, c.Name)
+			}
+			for _, f := range c.VisibleFlags() {
+				name := f.Names()[0]
+				if len(name) < 2 {
+					continue
+				}
+				want := "--" + name
+				if strings.HasSuffix(path, ".8") {
+					want = strings.ReplaceAll(want, "-", `\-`) // the man page writes minus signs
+				}
+				if !strings.Contains(text, want) {
+					t.Errorf("%s lacks %s's flag --%s", path, c.Name, name)
+				}
+			}
+		}
+	}
+}

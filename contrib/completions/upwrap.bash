@@ -63,10 +63,10 @@ _upwrap() {
 	esac
 	case $cmd in
 	"")
-		COMPREPLY=($(compgen -W "run status resume mark clear version help" -- "$cur"))
+		COMPREPLY=($(compgen -W "run status resume mark clear pending version help" -- "$cur"))
 		;;
 	run)
-		COMPREPLY=($(compgen -W "--exit-codes --expect-reboot --ignore-pending --job --json --log --log-format --max-attempts --reboot-codes --restart-codes --state-dir --success-codes --timeout --verify --wait-tree --" -- "$cur"))
+		COMPREPLY=($(compgen -W "--exit-codes --expect-reboot --ignore-pending --job --json --log --log-format --max-attempts --quiet --reboot-codes --registry --restart-codes --state-dir --success-codes --timeout --verify --wait-tree --" -- "$cur"))
 		;;
 	status)
 		COMPREPLY=($(compgen -W "--all --detection --exit-codes --job --json --max-attempts --state-dir" -- "$cur"))
@@ -79,6 +79,9 @@ _upwrap() {
 		;;
 	clear)
 		COMPREPLY=($(compgen -W "--exit-codes --job --state-dir" -- "$cur"))
+		;;
+	pending)
+		COMPREPLY=($(compgen -W "--exit-codes --ignore-pending --json" -- "$cur"))
 		;;
 	version)
 		COMPREPLY=($(compgen -W "" -- "$cur"))

@@ -64,7 +64,7 @@ func Generate(in Input) (map[string]string, error) {
 		md += "\n" + strings.TrimRight(s, "\n") + "\n"
 	}
 	head := "<!-- Generated from upwrap's CLI by scripts/gendocs; do not edit. -->\n\n"
-	man := md2man.Render([]byte(fmt.Sprintf("%% %s %d\n\n", app.Name, in.ManSection) + md))
+	man := manHyphens(md2man.Render([]byte(fmt.Sprintf("%% %s %d\n\n", app.Name, in.ManSection) + md)))
 	cmds := commands(app)
 	return map[string]string{
 		MarkdownPath:           head + md,
@@ -147,4 +147,29 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// manHyphens escapes every plain "-" of the man page's text as "\-", the
+// minus sign: groff may print a plain "-" as a typographic hyphen, and an
+// option copied from the page ("--log-format") must stay typeable. Request
+// lines and characters already escaped are left alone.
+func manHyphens(b []byte) string {
+	lines := strings.SplitAfter(string(b), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, ".") || strings.HasPrefix(l, "'") {
+			continue
+		}
+		var out strings.Builder
+		escaped := false
+		for _, r := range l {
+			if r == '-' && !escaped {
+				out.WriteString(`\-`)
+				continue
+			}
+			escaped = r == '\\' && !escaped
+			out.WriteRune(r)
+		}
+		lines[i] = out.String()
+	}
+	return strings.Join(lines, "")
 }
