@@ -23,6 +23,8 @@ type cliState struct {
 	stdout, stderr io.Writer
 	profile        profile
 	code           int
+	// journal: stderr is the systemd journal; lines carry priorities.
+	journal bool
 }
 
 // usageError is a mistake on the command line.
@@ -70,6 +72,10 @@ func exitCodesFlag() cli.Flag {
 
 func jsonFlag(usage string) cli.Flag {
 	return &cli.BoolFlag{Name: "json", EnvVars: env("JSON"), Usage: usage}
+}
+
+func logFormatFlag() cli.Flag {
+	return &cli.StringFlag{Name: "log-format", EnvVars: env("LOG_FORMAT"), Usage: "job log format: text, json (JSON lines) or cmtrace (CMTrace/OneTrace) (default: the format the log already has, else text)"}
 }
 
 func maxAttemptsFlag() cli.Flag {

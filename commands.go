@@ -34,7 +34,7 @@ func runCommand(c *cliState) *cli.Command {
 			&cli.StringFlag{Name: "restart-codes", EnvVars: env("RESTART_CODES"), Usage: "child exit codes meaning success, the child started the restart (default: 1641 in msi, none in posix)"},
 			maxAttemptsFlag(),
 			&cli.StringFlag{Name: "log", EnvVars: env("LOG"), Usage: "log file (default: <state-dir>/<job>.log)"},
-			&cli.StringFlag{Name: "log-format", EnvVars: env("LOG_FORMAT"), Value: "text", Usage: "log format: text or json"},
+			logFormatFlag(),
 			exitCodesFlag(),
 			jsonFlag("print the job record as one JSON object on stdout (the child's stdout goes to stderr)"),
 			&cli.BoolFlag{Name: "wait-tree", EnvVars: env("WAIT_TREE"), Value: true, Usage: "wait for every process the command started, not only the command"},
@@ -94,7 +94,7 @@ func runCommand(c *cliState) *cli.Command {
 				writeRecordJSON(c.stdout, res.Record)
 			}
 			if !quiet || res.Outcome != wrap.Succeeded {
-				fmt.Fprintln(c.stderr, summary(res, lineOpts{exit: &c.code, maxAttempts: opts.MaxAttempts, color: colorOn(c.stderr), run: true}))
+				c.say(outcomePriority(res.Outcome), summary(res, lineOpts{exit: &c.code, maxAttempts: opts.MaxAttempts, color: colorOn(c.stderr), run: true}))
 			}
 			return nil
 		},
@@ -150,7 +150,7 @@ func statusCommand(c *cliState) *cli.Command {
 			if !q.All && len(results) == 1 {
 				c.code = exitCodeForResult(c.profile, results[0], nil)
 				if !ctx.Bool("json") {
-					fmt.Fprintln(c.stderr, summary(results[0], lineOpts{exit: &c.code, maxAttempts: q.MaxAttempts, color: colorOn(c.stderr)}))
+					c.say(outcomePriority(results[0].Outcome), summary(results[0], lineOpts{exit: &c.code, maxAttempts: q.MaxAttempts, color: colorOn(c.stderr)}))
 				}
 			}
 			return nil
@@ -167,7 +167,7 @@ func resumeCommand(c *cliState) *cli.Command {
 			&cli.BoolFlag{Name: "all", Usage: "every job in the state directory"},
 			stateDirFlag(),
 			jsonFlag("print each record as one JSON object per line"),
-			&cli.StringFlag{Name: "log-format", EnvVars: env("LOG_FORMAT"), Value: "text", Usage: "log format: text or json"},
+			logFormatFlag(),
 			maxAttemptsFlag(),
 			exitCodesFlag(),
 		},
@@ -190,7 +190,7 @@ func resumeCommand(c *cliState) *cli.Command {
 				if ctx.Bool("json") {
 					c.reportJSON(r)
 				} else {
-					fmt.Fprintln(c.stderr, summary(r, o))
+					c.say(outcomePriority(r.Outcome), summary(r, o))
 				}
 			}
 			return nil
@@ -234,7 +234,7 @@ func markCommand(c *cliState) *cli.Command {
 				if res.Outcome == wrap.Busy {
 					o.exit = &c.code
 				}
-				fmt.Fprintln(c.stderr, summary(res, o))
+				c.say(outcomePriority(res.Outcome), summary(res, o))
 			}
 			return nil
 		},

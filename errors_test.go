@@ -53,7 +53,7 @@ func TestErrorMessages(t *testing.T) {
 		{name: "empty command name", args: []string{"run", "--", ""}, code: 125,
 			want: []string{"upwrap: error: the command name is empty", usageHint}},
 		{name: "bad log format", args: []string{"run", "--log-format", "xml", "--", "true"}, code: 125,
-			want: []string{`upwrap: error: --log-format "xml": use text or json`, usageHint}},
+			want: []string{`upwrap: error: --log-format "xml": use text, json or cmtrace`, usageHint}},
 		{name: "job id with a separator", args: []string{"run", "--job", "../x", "--", "true"}, code: 125,
 			want: []string{`upwrap: error: job "../x": invalid job id: "../x" has character '/' at byte 2; use letters, digits, '.', '_' and '-'`,
 				"upwrap: hint: a job id is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"}},

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/upwrap/upwrap/internal/journal"
 	"github.com/upwrap/upwrap/marker"
 	"github.com/upwrap/upwrap/wrap"
 )
@@ -19,12 +20,24 @@ import (
 var version = "dev"
 
 func main() {
-	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+	var stderr io.Writer = os.Stderr
+	jw := (*journal.Writer)(nil)
+	if journal.Connected(os.Stderr) {
+		// Under systemd, stderr is the journal: give each line a priority.
+		jw = journal.NewWriter(os.Stderr)
+		stderr = jw
+	}
+	code := run(os.Args, os.Stdin, os.Stdout, stderr)
+	if jw != nil {
+		jw.Flush()
+	}
+	os.Exit(code)
 }
 
 // run executes the command line and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cliState{stdin: stdin, stdout: stdout, stderr: stderr, profile: defaultProfile()}
+	_, c.journal = stderr.(*journal.Writer)
 	err := newApp(c).Run(args)
 	if err != nil {
 		printError(stderr, err)

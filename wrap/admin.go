@@ -83,9 +83,18 @@ func Mark(ctx context.Context, o MarkOptions, probe detect.Probe) (*Result, erro
 	}
 	n := j.finish(r, st, boot, sourceMark, reason, failure)
 	n.Version = o.Version
+	// The job log (in the format it already has) and the system log learn
+	// of the outcome too: a mark from Windows Setup's scripts is the
+	// upgrade's verdict.
+	log, err := openJobLog(j, Options{}, boot)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
 	if err := j.write(n); err != nil {
 		return nil, err
 	}
+	log.event("state recorded", "state", string(n.State), "reason", n.Reason, "source", n.Source)
 	return j.result(outcome, n), nil
 }
 

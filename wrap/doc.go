@@ -17,6 +17,12 @@
 //   - Progress reports (Options.Progress) and the log's heartbeat lines
 //     tell what a run waits for; they never touch the child's streams or
 //     the record.
+//   - The job log (text, JSON lines or CMTrace) stamps upwrap's events with
+//     the job id and the boot identity, keeps the format it was started in,
+//     and never fails the child. Start, outcome and shutdown-notice events
+//     also go to the system log where upwrap has one (the Windows event
+//     log, stable event ids); a system log that cannot be written is
+//     skipped.
 //
 // What it does not do: it does not restart the machine, does not retry a
 // failed child by itself (the caller runs the same command line again), and

@@ -33,7 +33,8 @@ type Options struct {
 	MaxAttempts int
 	// LogPath is the job log; "" means <StateDir>/<job>.log.
 	LogPath string
-	// LogFormat is "text" (default) or "json".
+	// LogFormat is "text", "json" or "cmtrace"; "" keeps the format of the
+	// existing log, text for a new one.
 	LogFormat string
 	// WaitTree waits for every descendant of the child, not only the child.
 	WaitTree bool

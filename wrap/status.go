@@ -20,7 +20,8 @@ type Query struct {
 	// MaxAttempts is the bound of the loop breaker (0 means 3), used to tell
 	// "failed, will run again" from "gave up".
 	MaxAttempts int
-	// LogFormat is the log format of Resume ("text" or "json").
+	// LogFormat is the log format of Resume ("text", "json" or "cmtrace";
+	// "" keeps the format of the existing log).
 	LogFormat string
 	// Version is stamped into records that Resume writes.
 	Version string

@@ -1,0 +1,87 @@
+# PowerShell completion for upwrap (generated from upwrap's CLI by scripts/gendocs; do not edit).
+# Install: dot-source it from your profile:  . <path>\upwrap.ps1
+
+Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    $commands = [ordered]@{
+        'run' = 'run COMMAND once as the job, or report what an earlier run recorded'
+        'status' = 'print a job''s effective state (what run would act on); writes nothing'
+        'resume' = 'at boot: record the outcome of jobs whose restart has happened'
+        'mark' = 'record a job''s outcome from outside (e.g. Windows Setup''s setupcomplete.cmd / setuprollback.cmd)'
+        'clear' = 'forget a job so that it may run again (refused while it runs)'
+        'pending' = 'is a reboot pending on this machine, and why (one line per source); exits with the reboot-required code when one is'
+        'version' = 'print the version'
+        'help' = 'Shows a list of commands or help for one command'
+    }
+    $flags = @{
+        'run' = @('--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--max-attempts', '--quiet', '--reboot-codes', '--registry', '--restart-codes', '--state-dir', '--success-codes', '--timeout', '--verify', '--wait-tree')
+        'status' = @('--all', '--detection', '--exit-codes', '--job', '--json', '--max-attempts', '--state-dir')
+        'resume' = @('--all', '--exit-codes', '--job', '--json', '--log-format', '--max-attempts', '--state-dir')
+        'mark' = @('--exit-codes', '--job', '--json', '--reason', '--state', '--state-dir')
+        'clear' = @('--exit-codes', '--job', '--state-dir')
+        'pending' = @('--exit-codes', '--ignore-pending', '--json')
+        'version' = @()
+        'help' = @()
+    }
+    $usage = @{
+        '--exit-codes' = 'exit-code profile: msi or posix (default: msi on Windows, posix elsewhere)'
+        '--expect-reboot' = 'the command may restart the machine; a restart completes the job'
+        '--ignore-pending' = 'reboot-pending source to disregard: NAME, or NAME:PATTERN for the matching entries of a list source (repeatable)'
+        '--job' = 'job id (default: derived from the command line)'
+        '--json' = 'print the job record as one JSON object on stdout (the child''s stdout goes to stderr)'
+        '--log' = 'log file (default: <state-dir>/<job>.log)'
+        '--log-format' = 'job log format: text, json (JSON lines) or cmtrace (CMTrace/OneTrace) (default: the format the log already has, else text)'
+        '--max-attempts' = 'starts of a failing job before upwrap gives up'
+        '--quiet' = 'no status line on a terminal, and no summary line when the job succeeded'
+        '--reboot-codes' = 'child exit codes meaning success, reboot required (default: 3010 in the msi profile, none in posix)'
+        '--registry' = 'Windows: mirror the job''s state into HKLM\SOFTWARE\upwrap\Jobs\<job> for registry detection rules'
+        '--restart-codes' = 'child exit codes meaning success, the child started the restart (default: 1641 in msi, none in posix)'
+        '--state-dir' = 'directory of the job records (default: %ProgramData%\upwrap on Windows, /var/lib/upwrap for root elsewhere, $XDG_STATE_HOME/upwrap for other users)'
+        '--success-codes' = 'child exit codes meaning success (default 0)'
+        '--timeout' = 'kill the whole process tree after this long (e.g. 2h); 0 = no limit'
+        '--verify' = 'check command, run through the platform shell (sh -c / cmd.exe /C); exit 0 = the upgrade is in place'
+        '--wait-tree' = 'wait for every process the command started, not only the command'
+        '--all' = 'every job in the state directory'
+        '--detection' = 'Intune / Configuration Manager detection-script contract: exit 0 whenever the state is known, one line on stdout only when the job succeeded'
+        '--reason' = 'one line saying why'
+        '--state' = 'succeeded or failed (required)'
+    }
+    $values = @{
+        '--exit-codes' = @('msi', 'posix')
+        '--log-format' = @('text', 'json', 'cmtrace')
+        '--state' = @('succeeded', 'failed')
+    }
+    $takesValue = @('--exit-codes', '--ignore-pending', '--job', '--log', '--log-format', '--max-attempts', '--reason', '--reboot-codes', '--restart-codes', '--state', '--state-dir', '--success-codes', '--timeout', '--verify')
+    # The words before the one being completed, without the command name.
+    $before = @($commandAst.CommandElements |
+        Where-Object { $_.Extent.EndOffset -lt $cursorPosition } |
+        Select-Object -Skip 1 | ForEach-Object { $_.Extent.Text })
+    $cmd = $null
+    $prev = $null
+    $skip = $false
+    foreach ($w in $before) {
+        if ($skip) { $skip = $false; $prev = $null; continue }
+        if ($w -eq '--') { return }  # the wrapped command: PowerShell completes paths
+        if ($takesValue -contains $w) { $skip = $true; $prev = $w; continue }
+        if (-not $w.StartsWith('-') -and -not $cmd) { $cmd = $w }
+        $prev = $null
+    }
+    $results = @()
+    if ($skip -and $prev) {
+        if ($values.ContainsKey($prev)) {
+            $results = $values[$prev] | Where-Object { $_ -like "$wordToComplete*" } |
+                ForEach-Object { [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_) }
+        }
+        return $results  # nothing: PowerShell completes paths (--state-dir, --log)
+    }
+    if (-not $cmd) {
+        $results = $commands.Keys | Where-Object { $_ -like "$wordToComplete*" } |
+            ForEach-Object { [System.Management.Automation.CompletionResult]::new($_, $_, 'Command', $commands[$_]) }
+        return $results
+    }
+    if ($flags.ContainsKey($cmd)) {
+        $results = $flags[$cmd] | Where-Object { $_ -like "$wordToComplete*" } |
+            ForEach-Object { [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterName', $usage[$_]) }
+    }
+    return $results
+}
