@@ -107,10 +107,10 @@ func statusCommand(c *cliState) *cli.Command {
 		Usage: "print a job's effective state (what run would act on); writes nothing",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id"},
-			&cli.BoolFlag{Name: "all", Usage: "every job in the state directory"},
+			&cli.BoolFlag{Name: "all", EnvVars: env("ALL"), Usage: "every job in the state directory"},
 			stateDirFlag(),
 			jsonFlag("print each record as one JSON object per line"),
-			&cli.BoolFlag{Name: "detection", Usage: "Intune / Configuration Manager detection-script contract: exit 0 whenever the state is known, one line on stdout only when the job succeeded"},
+			&cli.BoolFlag{Name: "detection", EnvVars: env("DETECTION"), Usage: "Intune / Configuration Manager detection-script contract: exit 0 whenever the state is known, one line on stdout only when the job succeeded"},
 			maxAttemptsFlag(),
 			exitCodesFlag(),
 		},
@@ -164,7 +164,7 @@ func resumeCommand(c *cliState) *cli.Command {
 		Usage: "at boot: record the outcome of jobs whose restart has happened",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id"},
-			&cli.BoolFlag{Name: "all", Usage: "every job in the state directory"},
+			&cli.BoolFlag{Name: "all", EnvVars: env("ALL"), Usage: "every job in the state directory"},
 			stateDirFlag(),
 			jsonFlag("print each record as one JSON object per line"),
 			logFormatFlag(),
@@ -204,8 +204,8 @@ func markCommand(c *cliState) *cli.Command {
 		Usage: "record a job's outcome from outside (e.g. Windows Setup's setupcomplete.cmd / setuprollback.cmd)",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id (required)"},
-			&cli.StringFlag{Name: "state", Usage: "succeeded or failed (required)"},
-			&cli.StringFlag{Name: "reason", Usage: "one line saying why"},
+			&cli.StringFlag{Name: "state", EnvVars: env("STATE"), Usage: "succeeded or failed (required)"},
+			&cli.StringFlag{Name: "reason", EnvVars: env("REASON"), Usage: "one line saying why"},
 			stateDirFlag(),
 			jsonFlag("print the record as one JSON object"),
 			exitCodesFlag(),
