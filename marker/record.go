@@ -82,6 +82,9 @@ type Record struct {
 	Verify string
 	// PendingIntroduced lists the reboot-pending sources this run added.
 	PendingIntroduced []string
+	// Log is the path of the job log the run wrote, so that resume and mark
+	// append to the same file; "" means <state-dir>/<job>.log.
+	Log string
 	// Host is the machine's host name.
 	Host string
 	// Version is the upwrap version that wrote the record.
@@ -111,6 +114,7 @@ type wire struct {
 	ShutdownConfirmed bool       `json:"shutdown_confirmed"`
 	Verify            string     `json:"verify"`
 	PendingIntroduced []string   `json:"pending_introduced"`
+	Log               string     `json:"log"`
 	Host              string     `json:"host"`
 	Version           string     `json:"version"`
 }
@@ -123,7 +127,7 @@ func (r *Record) Encode() ([]byte, error) {
 		Attempts: r.Attempts, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 		BootStart: r.BootStart, BootEnd: r.BootEnd, ExitCode: r.ExitCode, Reason: r.Reason,
 		Source: r.Source, Failure: r.Failure, ExpectReboot: r.ExpectReboot, ShutdownConfirmed: r.ShutdownConfirmed,
-		Verify: r.Verify, PendingIntroduced: r.PendingIntroduced, Host: r.Host, Version: r.Version,
+		Verify: r.Verify, PendingIntroduced: r.PendingIntroduced, Log: r.Log, Host: r.Host, Version: r.Version,
 	}
 	if w.Argv == nil {
 		w.Argv = []string{}
@@ -198,7 +202,7 @@ func Parse(b []byte) (*Record, error) {
 		"boot_start": &r.BootStart, "boot_end": &r.BootEnd, "exit_code": &r.ExitCode,
 		"reason": &r.Reason, "source": &r.Source, "failure": &r.Failure, "expect_reboot": &r.ExpectReboot,
 		"shutdown_confirmed": &r.ShutdownConfirmed, "verify": &r.Verify,
-		"pending_introduced": &r.PendingIntroduced, "host": &r.Host, "version": &r.Version,
+		"pending_introduced": &r.PendingIntroduced, "log": &r.Log, "host": &r.Host, "version": &r.Version,
 	}
 	for k, raw := range fields {
 		if k == "schema" {

@@ -86,7 +86,7 @@ func Mark(ctx context.Context, o MarkOptions, probe detect.Probe) (*Result, erro
 	// The job log (in the format it already has) and the system log learn
 	// of the outcome too: a mark from Windows Setup's scripts is the
 	// upgrade's verdict.
-	log, err := openJobLog(j, Options{}, boot)
+	log, err := openJobLog(j, Options{LogPath: r.Log}, boot)
 	if err != nil {
 		return nil, err
 	}

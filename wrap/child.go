@@ -32,7 +32,7 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	base := &marker.Record{
 		Job: j.id, Argv: slices.Clone(opts.Argv), ArgvSHA256: hash, Attempts: attempts,
 		BootStart: boot, ExpectReboot: opts.ExpectReboot, Verify: opts.Verify,
-		Host: hostname(), Version: opts.Version,
+		Log: j.logPath, Host: hostname(), Version: opts.Version,
 	}
 	if prev != nil {
 		base.Extra = prev.Extra

@@ -62,6 +62,10 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	noteRecordBoot(witnesses, rec, boot)
 	j.witnesses = witnesses
 	d := decide(rec, facts{boot: boot, argvHash: hash, maxAttempts: opts.maxAttempts()})
+	if opts.LogPath == "" && rec != nil {
+		// The job keeps the log its first run chose.
+		opts.LogPath = rec.Log
+	}
 	switch d.act {
 	case actKeep:
 		o, code := keptOutcome(d, rec)
@@ -109,7 +113,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 				Job: j.id, State: marker.Succeeded, Argv: slices.Clone(opts.Argv), ArgvSHA256: hash,
 				Attempts: attempts, FinishedAt: &now, BootStart: boot, BootEnd: boot,
 				Reason: "verify passed before the child was started: already in place", Source: sourceVerify,
-				ExpectReboot: opts.ExpectReboot, Verify: opts.Verify, Host: hostname(), Version: opts.Version,
+				ExpectReboot: opts.ExpectReboot, Verify: opts.Verify, Log: j.logPath, Host: hostname(), Version: opts.Version,
 			}
 			if rec != nil {
 				n.Extra = rec.Extra

@@ -152,7 +152,7 @@ func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string,
 			noteRecordBoot(&w, r, boot)
 			j.witnesses = &w
 		}
-		if log, err = openJobLog(j, Options{LogFormat: q.LogFormat}, boot); err != nil {
+		if log, err = openJobLog(j, Options{LogFormat: q.LogFormat, LogPath: r.Log}, boot); err != nil {
 			return nil, err
 		}
 		defer log.Close()
