@@ -80,13 +80,15 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 		cmd.WaitDelay = pipeGrace
 	}
 	tr := newTree(cmd, opts.WaitTree, opts.Stdin)
+	// Logged before the start, so that no output of the child precedes it.
+	log.event("starting the child", "argv", opts.Argv, "attempt", running.Attempts)
 	if err := cmd.Start(); err != nil {
 		tr.restore()
 		return j.recordFinal(j.finish(&running, marker.Failed, boot, sourceExec, fmt.Sprintf("cannot start %s: %v", opts.Argv[0], unwrapExec(err)), failCannotExecute), CannotExecute, log)
 	}
 	tr.started(cmd.Process.Pid)
 	crashpoint.Hit("after-child-start")
-	log.event("child started", "child_pid", cmd.Process.Pid, "argv", opts.Argv, "attempt", running.Attempts)
+	log.event("child started", "child_pid", cmd.Process.Pid)
 	j.report(WaitChild, running.Attempts)
 	started := time.Now()
 	phase := WaitChild

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,6 +130,7 @@ func TestCMTraceLogOfARun(t *testing.T) {
 	}
 	// Events are cut at their first space: "child started ..." -> "child".
 	want := []entry{
+		{"starting", "upwrap", "1"},
 		{"child", "upwrap", "1"},
 		{"hello", "stdout", "1"},
 		{"oops", "stderr", "1"},
@@ -136,9 +138,13 @@ func TestCMTraceLogOfARun(t *testing.T) {
 		{"state", "upwrap", "3"},
 	}
 	sortStreams := func(es []entry) {
-		// stdout and stderr are copied concurrently: their order is free.
-		if len(es) > 2 && es[1].Component == "stderr" {
-			es[1], es[2] = es[2], es[1]
+		// stdout and stderr are copied concurrently, and may come before
+		// "child started" is logged: their order is free.
+		if len(es) > 4 {
+			sort.SliceStable(es[1:4], func(i, j int) bool {
+				rank := map[string]int{"upwrap": 0, "stdout": 1, "stderr": 2}
+				return rank[es[1+i].Component] < rank[es[1+j].Component]
+			})
 		}
 	}
 	sortStreams(got)
