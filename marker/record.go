@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"time"
 )
@@ -166,8 +165,6 @@ func (r *Record) Encode() ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
 // Parse reads one record strictly (see the package doc). Errors wrap
 // [ErrCorrupt] or [ErrNewerSchema].
 func Parse(b []byte) (*Record, error) {
@@ -177,6 +174,15 @@ func Parse(b []byte) (*Record, error) {
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
 		return nil, fmt.Errorf("%w: starts with a byte-order mark", ErrCorrupt)
 	}
+	if r, ok := parseFast(b); ok {
+		return r, nil
+	}
+	return parseStrict(b)
+}
+
+// parseStrict is the full strict decoder: every record parseFast declines,
+// valid or not, is decided here.
+func parseStrict(b []byte) (*Record, error) {
 	fields, err := splitObject(b)
 	if err != nil {
 		return nil, err
@@ -238,7 +244,7 @@ func Parse(b []byte) (*Record, error) {
 	if r.Attempts < 0 {
 		return nil, fmt.Errorf("%w: negative attempts %d", ErrCorrupt, r.Attempts)
 	}
-	if r.ArgvSHA256 != "" && !hexSHA256.MatchString(r.ArgvSHA256) {
+	if r.ArgvSHA256 != "" && !isLowerHex64(r.ArgvSHA256) {
 		return nil, fmt.Errorf("%w: \"argv_sha256\" is not 64 lower-case hex digits", ErrCorrupt)
 	}
 	if len(r.Argv) == 0 {
