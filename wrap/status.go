@@ -86,7 +86,16 @@ func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 				return out, err
 			}
 		}
-		locked, err := st.Locked(id)
+		// The table asks whether another upwrap holds the job only for a
+		// running or rebooting record (decide). For the others the lock
+		// file is only trust-checked, without opening and probing it
+		// (seven system calls per job in status --all).
+		locked := false
+		if r.State == marker.Running || r.State == marker.Rebooting {
+			locked, err = st.Locked(id)
+		} else {
+			err = st.CheckLockFile(id)
+		}
 		if err != nil {
 			return out, err
 		}
