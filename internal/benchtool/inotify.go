@@ -12,7 +12,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// watcher reports renames into, and writes to, the files of one directory.
+// watcher reports renames into, and writes to, the files of one directory,
+// and the directory's own closes (name ""): a durable write ends by closing
+// the directory right after its fsync.
 type watcher struct {
 	fd  int
 	buf []byte
@@ -31,7 +33,7 @@ func newWatcher(dir string) (*watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inotify: %w", err)
 	}
-	if _, err := unix.InotifyAddWatch(fd, dir, unix.IN_MOVED_TO|unix.IN_MODIFY); err != nil {
+	if _, err := unix.InotifyAddWatch(fd, dir, unix.IN_MOVED_TO|unix.IN_MODIFY|unix.IN_CLOSE_NOWRITE); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("inotify %s: %w", dir, err)
 	}

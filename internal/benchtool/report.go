@@ -135,6 +135,8 @@ func spread(xs []float64, format string) string {
 func ms(d time.Duration) string {
 	v := float64(d) / float64(time.Millisecond)
 	switch {
+	case v < 0.1:
+		return fmt.Sprintf("%.1f µs", v*1000)
 	case v >= 100:
 		return fmt.Sprintf("%.0f ms", v)
 	case v >= 10:

@@ -22,15 +22,17 @@ import (
 // "rebooting" record durable.
 //
 // What is timed, and why it is honest: t0 is taken just before the harness
-// calls kill(upwrap, SIGTERM). The end is the moment the harness reads, in
-// upwrap's job log, the "state recorded state=rebooting" line; upwrap writes
-// that line only after Store.Write returned, i.e. after the record's fsync,
-// the rename and the directory's fsync. So the interval is an upper bound
-// of signal → durable record: it includes the signal delivery, Go's signal
-// handling, the shutdown-notice check of detect, the log line written before
-// the record, the record write itself, the log line after it, and the
-// harness's own inotify wake-up. Nothing is subtracted. The moment the
-// renamed record becomes visible (IN_MOVED_TO) is reported too: it tells the
+// calls kill(upwrap, SIGTERM). The end is the first close of the state
+// directory after it (inotify IN_CLOSE_NOWRITE on the watched directory):
+// the last step of a durable write is to open the directory, fsync it and
+// close it, and nothing else in upwrap's notice path opens the directory.
+// The interval therefore covers the signal delivery, Go's signal handling,
+// the shutdown-notice check of detect (systemd over D-Bus where systemd is
+// init, else the witness files), the log line written before the record,
+// the record's encoding, temporary file, fsync, rename and the directory's
+// fsync, plus the harness's own inotify wake-up. Nothing is subtracted.
+// The record is then read back and must say "rebooting". The moment the
+// renamed record became visible (IN_MOVED_TO) is reported too: it tells the
 // directory fsync apart from the rest.
 //
 // Beside it, in the same loop and the same directory, the harness times the
@@ -42,13 +44,12 @@ import (
 
 // target is one program under the kill → durable measurement.
 type target struct {
-	key     string
-	name    string // file base name: <name>.json, <name>.log
-	cmd     *exec.Cmd
-	ready   func(log []byte) bool
-	durable func(log []byte) bool
-	record  func(rec []byte) error
-	stop    func(log []byte) // ends what is left running after a trial
+	key    string
+	name   string // file base name: <name>.json, <name>.log
+	cmd    *exec.Cmd
+	ready  func(log []byte) bool
+	record func(rec []byte) error
+	stop   func(log []byte) // ends what is left running after a trial
 }
 
 func cmdShutdown(args []string) error {
@@ -120,14 +121,6 @@ func upwrapTarget(bin, dir, job string) *target {
 	return &target{
 		key: "upwrap", name: job, cmd: cmd,
 		ready: func(log []byte) bool { return bytes.Contains(log, []byte(`msg="child started"`)) },
-		durable: func(log []byte) bool {
-			for _, line := range bytes.Split(log, []byte("\n")) {
-				if bytes.Contains(line, []byte(`msg="state recorded"`)) && bytes.Contains(line, []byte("state=rebooting")) {
-					return true
-				}
-			}
-			return false
-		},
 		record: func(rec []byte) error {
 			if !bytes.Contains(rec, []byte(`"state": "rebooting"`)) {
 				return fmt.Errorf("record of %s does not say rebooting:\n%s", job, rec)
@@ -149,16 +142,15 @@ func upwrapTarget(bin, dir, job string) *target {
 func controlTarget(self, dir, name string) *target {
 	return &target{
 		key: "control", name: name, cmd: exec.Command(self, "onterm", "-dir", dir, "-name", name),
-		ready:   func(log []byte) bool { return bytes.Contains(log, []byte("ready\n")) },
-		durable: func(log []byte) bool { return bytes.Contains(log, []byte("durable\n")) },
-		record:  func([]byte) error { return nil },
-		stop:    func([]byte) {},
+		ready:  func(log []byte) bool { return bytes.Contains(log, []byte("ready\n")) },
+		record: func([]byte) error { return nil },
+		stop:   func([]byte) {},
 	}
 }
 
 // trial starts t, waits until it is ready and idle, sends SIGTERM, and
-// returns the time until its log says the record is durable and the time
-// until the renamed record became visible.
+// returns the time until the record is durable (the directory closed after
+// its fsync) and the time until the renamed record became visible.
 func trial(w *watcher, dir string, t *target, settle time.Duration) (durable, renamed time.Duration, err error) {
 	logPath := filepath.Join(dir, t.name+".log")
 	recName := t.name + ".json"
@@ -214,15 +206,13 @@ func trial(w *watcher, dir string, t *target, settle time.Duration) (durable, re
 			switch {
 			case e.name == recName && e.mask&unix.IN_MOVED_TO != 0 && renamed == 0:
 				renamed = e.at.Sub(t0)
-			case e.name == t.name+".log" && e.mask&unix.IN_MODIFY != 0 && durable == 0:
-				if log, _ := os.ReadFile(logPath); t.durable(log) {
-					durable = e.at.Sub(t0)
-				}
+			case e.name == "" && e.mask&unix.IN_CLOSE_NOWRITE != 0 && renamed != 0 && durable == 0:
+				durable = e.at.Sub(t0)
 			}
 		}
 	}
 	if renamed == 0 {
-		return 0, 0, fmt.Errorf("%s %s: log says durable but no rename was seen", t.key, t.name)
+		return 0, 0, fmt.Errorf("%s %s: the directory was closed but no rename was seen", t.key, t.name)
 	}
 	rec, err := os.ReadFile(filepath.Join(dir, recName))
 	if err != nil {
@@ -232,7 +222,7 @@ func trial(w *watcher, dir string, t *target, settle time.Duration) (durable, re
 }
 
 // cmdOnTerm is the control program: on SIGTERM it does the bare replace of
-// a record-sized file and says so in its log, and nothing else.
+// a record-sized file, and nothing else.
 func cmdOnTerm(args []string) error {
 	fs := flag.NewFlagSet("onterm", flag.ExitOnError)
 	dir := fs.String("dir", "", "directory")
@@ -250,9 +240,5 @@ func cmdOnTerm(args []string) error {
 		return err
 	}
 	<-sigs
-	if err := bareReplace(*dir, *name+".json", b); err != nil {
-		return err
-	}
-	_, err = log.WriteString("durable\n")
-	return err
+	return bareReplace(*dir, *name+".json", b)
 }
