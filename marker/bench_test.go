@@ -136,6 +136,16 @@ func BenchmarkEncode(b *testing.B) {
 	}
 }
 
+// BenchmarkEncodeCompact is the one-line form that status --json prints.
+func BenchmarkEncodeCompact(b *testing.B) {
+	r := benchRecord()
+	for b.Loop() {
+		if _, err := r.EncodeCompact(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkLocked is the lock probe that status makes for every job.
 func BenchmarkLocked(b *testing.B) {
 	st := benchStore(b)

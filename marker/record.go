@@ -121,6 +121,37 @@ type wire struct {
 // Encode returns the record as indented JSON with a final newline. Unknown
 // keys kept in Extra follow the known ones, sorted.
 func (r *Record) Encode() ([]byte, error) {
+	b, err := r.encode()
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return nil, fmt.Errorf("encode record %s: %w", r.Job, err)
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// EncodeCompact returns the record as one line of JSON, without a newline:
+// what Encode returns with the insignificant white space removed, made
+// directly (status --all --json prints one per job).
+func (r *Record) EncodeCompact() ([]byte, error) {
+	b, err := r.encode()
+	if err != nil || len(r.Extra) == 0 {
+		// encoding/json's own output: valid, and already compact.
+		return b, err
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		return nil, fmt.Errorf("encode record %s: %w", r.Job, err)
+	}
+	return out.Bytes(), nil
+}
+
+// encode returns the record as compact JSON, the unknown keys appended as
+// they are kept.
+func (r *Record) encode() ([]byte, error) {
 	w := wire{
 		Schema: r.Schema, Job: r.Job, State: r.State, Argv: r.Argv, ArgvSHA256: r.ArgvSHA256,
 		Attempts: r.Attempts, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
@@ -157,12 +188,7 @@ func (r *Record) Encode() ([]byte, error) {
 		}
 		b = append(b, '}')
 	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
-		return nil, fmt.Errorf("encode record %s: %w", r.Job, err)
-	}
-	out.WriteByte('\n')
-	return out.Bytes(), nil
+	return b, nil
 }
 
 // Parse reads one record strictly (see the package doc). Errors wrap
