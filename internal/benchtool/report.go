@@ -199,6 +199,11 @@ func (r *results) markdown() (string, error) {
 	p1max := 1.5
 	fmt.Fprintf(&b, "| P1 | `run` of a job that already succeeded (skip path) | %s | `timeout 60 true` %s | %s | ≤ %.1f× | %s |\n",
 		ms(median(st["skip"])), ms(median(st["timeout"])), spread(p1, "%.2f×"), p1max, verdict(medianF(p1) <= p1max))
+	if len(st["skip-nodocs"]) > 0 {
+		p1n := ratios(st["skip-nodocs"], st["timeout"])
+		fmt.Fprintf(&b, "| P1 | the same, built with `-tags urfave_cli_no_docs` | %s | `timeout 60 true` %s | %s | ≤ %.1f× | %s |\n",
+			ms(median(st["skip-nodocs"])), ms(median(st["timeout"])), spread(p1n, "%.2f×"), p1max, verdict(medianF(p1n) <= p1max))
+	}
 
 	// P2: the overhead over true, against the floor minwrap measured in
 	// the same hyperfine runs.
@@ -262,6 +267,10 @@ func (r *results) markdown() (string, error) {
 	sm := median(sa["status"])
 	fmt.Fprintf(&b, "| P5 | `status --all` over %s jobs: time, peak RSS | %s, %s | | | ≤ 200 ms, ≤ 50 MiB | %s |\n",
 		params["jobs"], ms(sm), mib(srss), verdict(sm <= 200*time.Millisecond && srss <= 50<<20))
+	if sj := sa["status-json"]; len(sj) > 0 {
+		fmt.Fprintf(&b, "| P5 | `status --all --json` over %s jobs: time | %s | | | ≤ 200 ms | %s |\n",
+			params["jobs"], ms(median(sj)), verdict(median(sj) <= 200*time.Millisecond))
+	}
 
 	// P6.
 	sizes, err := r.env("sizes.env")
@@ -273,6 +282,11 @@ func (r *results) markdown() (string, error) {
 	fmt.Fprintf(&b, "| P6 | stripped binary, linux/amd64 / windows/amd64 | %s / %s | | | reported | |\n", mib(lin), mib(win))
 	fmt.Fprintf(&b, "| P6 | `upwrap version` startup | %s | `true` %s; `timeout 60 true` %s | %s of `true` | reported | |\n",
 		ms(median(st["version"])), ms(median(st["true"])), ms(median(st["timeout"])), spread(ratios(st["version"], st["true"]), "%.2f×"))
+	if len(st["version-nodocs"]) > 0 {
+		nd, _ := strconv.ParseFloat(sizes["linux_amd64_nodocs"], 64)
+		fmt.Fprintf(&b, "| P6 | the same, built with `-tags urfave_cli_no_docs`: startup, linux/amd64 size | %s, %s | `true` %s | %s of `true` | reported | |\n",
+			ms(median(st["version-nodocs"])), mib(nd), ms(median(st["true"])), spread(ratios(st["version-nodocs"], st["true"]), "%.2f×"))
+	}
 
 	gb, err := r.goBench()
 	if err != nil {
