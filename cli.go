@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -199,14 +197,6 @@ func codesFlag(ctx *cli.Context, name string, def map[profile]string, p profile)
 		s = ctx.String(name)
 	}
 	return parseCodes(name, s)
-}
-
-func compactJSON(b []byte) []byte {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
-		return b
-	}
-	return buf.Bytes()
 }
 
 // sentinelCommand is the hidden subcommand of the Windows shutdown sentinel

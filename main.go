@@ -38,7 +38,9 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cliState{stdin: stdin, stdout: stdout, stderr: stderr, profile: defaultProfile()}
 	_, c.journal = stderr.(*journal.Writer)
-	err := newApp(c).Run(args)
+	app := newApp(c)
+	fixNames(app) // here, not in newApp: the docs generator sees the flags as declared
+	err := app.Run(args)
 	if err != nil {
 		printError(stderr, err)
 		return exitCodeForError(c.profile, err)

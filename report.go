@@ -138,11 +138,11 @@ func (c *cliState) reportJSON(r *wrap.Result) {
 
 // writeRecordJSON writes the record as one line of JSON.
 func writeRecordJSON(w io.Writer, r *marker.Record) {
-	b, err := r.Encode()
+	b, err := r.EncodeCompact()
 	if err != nil {
 		return
 	}
-	w.Write(append(compactJSON(b), '\n'))
+	w.Write(append(b, '\n'))
 }
 
 // writeTable prints jobs as an aligned table: job, state, attempts,

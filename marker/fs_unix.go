@@ -84,6 +84,23 @@ func openTrusted(path string) (*os.File, error) {
 	return f, nil
 }
 
+// checkTrusted applies the checks of openTrusted to path without opening
+// it: not a symbolic link, a regular file, the caller's, not writable by
+// group or others.
+func checkTrusted(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("%w: %s is a symbolic link", ErrUntrusted, path)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
+	}
+	return checkOwner(path, fi, "file")
+}
+
 func checkOpenFile(f *os.File, path string) error {
 	fi, err := f.Stat()
 	if err != nil {

@@ -41,6 +41,17 @@ func (s *Store) Locked(id ID) (bool, error) {
 	return probeLock(f)
 }
 
+// CheckLockFile refuses, as [Store.Locked] does, a lock file that someone
+// else could hold or replace, without opening or probing it: for a caller
+// (status) whose decision does not depend on whether the lock is held. A
+// missing lock file is fine. Errors wrap [ErrUntrusted].
+func (s *Store) CheckLockFile(id ID) error {
+	if err := checkTrusted(s.lockPath(id)); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("lock %s: %w", id, err)
+	}
+	return nil
+}
+
 // Unlock releases the lock. It is safe to call more than once.
 func (l *Lock) Unlock() error {
 	if l == nil || l.f == nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"time"
 )
@@ -122,6 +121,37 @@ type wire struct {
 // Encode returns the record as indented JSON with a final newline. Unknown
 // keys kept in Extra follow the known ones, sorted.
 func (r *Record) Encode() ([]byte, error) {
+	b, err := r.encode()
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return nil, fmt.Errorf("encode record %s: %w", r.Job, err)
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// EncodeCompact returns the record as one line of JSON, without a newline:
+// what Encode returns with the insignificant white space removed, made
+// directly (status --all --json prints one per job).
+func (r *Record) EncodeCompact() ([]byte, error) {
+	b, err := r.encode()
+	if err != nil || len(r.Extra) == 0 {
+		// encoding/json's own output: valid, and already compact.
+		return b, err
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		return nil, fmt.Errorf("encode record %s: %w", r.Job, err)
+	}
+	return out.Bytes(), nil
+}
+
+// encode returns the record as compact JSON, the unknown keys appended as
+// they are kept.
+func (r *Record) encode() ([]byte, error) {
 	w := wire{
 		Schema: r.Schema, Job: r.Job, State: r.State, Argv: r.Argv, ArgvSHA256: r.ArgvSHA256,
 		Attempts: r.Attempts, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
@@ -158,15 +188,8 @@ func (r *Record) Encode() ([]byte, error) {
 		}
 		b = append(b, '}')
 	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
-		return nil, fmt.Errorf("encode record %s: %w", r.Job, err)
-	}
-	out.WriteByte('\n')
-	return out.Bytes(), nil
+	return b, nil
 }
-
-var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // Parse reads one record strictly (see the package doc). Errors wrap
 // [ErrCorrupt] or [ErrNewerSchema].
@@ -177,6 +200,15 @@ func Parse(b []byte) (*Record, error) {
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
 		return nil, fmt.Errorf("%w: starts with a byte-order mark", ErrCorrupt)
 	}
+	if r, ok := parseFast(b); ok {
+		return r, nil
+	}
+	return parseStrict(b)
+}
+
+// parseStrict is the full strict decoder: every record parseFast declines,
+// valid or not, is decided here.
+func parseStrict(b []byte) (*Record, error) {
 	fields, err := splitObject(b)
 	if err != nil {
 		return nil, err
@@ -238,7 +270,7 @@ func Parse(b []byte) (*Record, error) {
 	if r.Attempts < 0 {
 		return nil, fmt.Errorf("%w: negative attempts %d", ErrCorrupt, r.Attempts)
 	}
-	if r.ArgvSHA256 != "" && !hexSHA256.MatchString(r.ArgvSHA256) {
+	if r.ArgvSHA256 != "" && !isLowerHex64(r.ArgvSHA256) {
 		return nil, fmt.Errorf("%w: \"argv_sha256\" is not 64 lower-case hex digits", ErrCorrupt)
 	}
 	if len(r.Argv) == 0 {

@@ -79,7 +79,7 @@ func (s *Store) readRaw(id ID) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxRecordSize+1))
+	b, err := readLimited(f, MaxRecordSize+1)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
@@ -141,13 +141,20 @@ func (s *Store) Remove(id ID) error {
 
 // List returns the ids of every job with a record, sorted.
 func (s *Store) List() ([]ID, error) {
-	ents, err := os.ReadDir(s.dir)
+	// Names only: os.ReadDir would build and sort an entry for each of the
+	// three files of every job before the ids are sorted anyway.
+	d, err := os.Open(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", s.dir, err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", s.dir, err)
 	}
 	var ids []ID
-	for _, e := range ents {
-		name, ok := strings.CutSuffix(e.Name(), ".json")
+	for _, n := range names {
+		name, ok := strings.CutSuffix(n, ".json")
 		if !ok || strings.HasPrefix(name, ".") {
 			continue
 		}
@@ -173,4 +180,25 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// readLimited reads r to its end or to limit bytes. It starts with a buffer
+// that holds a typical record whole, so a record is read in one read and
+// its end found in a second (io.ReadAll, starting at 512 bytes, took three).
+func readLimited(r io.Reader, limit int) ([]byte, error) {
+	b := make([]byte, 0, min(1024, limit))
+	for len(b) < limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(cap(b), limit)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }

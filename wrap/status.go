@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/upwrap/upwrap/detect"
 	"github.com/upwrap/upwrap/marker"
@@ -67,13 +70,14 @@ func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 	}
 	var boot string
 	var out []*Result
-	for _, id := range ids {
+	jobs := readJobs(st, ids)
+	for i, id := range ids {
 		if st == nil {
 			out = append(out, &Result{Job: id, Outcome: NoJob})
 			continue
 		}
 		j := &job{store: st, id: id, probe: probe, now: nowFunc}
-		r, err := j.read()
+		r, locked, err := jobs[i].rec, jobs[i].locked, jobs[i].err
 		if err != nil {
 			return out, err
 		}
@@ -85,10 +89,6 @@ func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 			if boot, err = probe.BootID(ctx); err != nil {
 				return out, err
 			}
-		}
-		locked, err := st.Locked(id)
-		if err != nil {
-			return out, err
 		}
 		d := decide(r, facts{boot: boot, lockedByOther: locked, maxAttempts: maxOr3(q.MaxAttempts)})
 		res, err := j.apply(ctx, r, d, boot, false, nil)
@@ -187,4 +187,61 @@ func maxOr3(n int) int {
 		return 3
 	}
 	return n
+}
+
+// readJob is what status needs from disk about one job: its record (nil
+// when it has none) and whether another upwrap holds its lock.
+type readJob struct {
+	rec    *marker.Record
+	locked bool
+	err    error
+}
+
+// readJobs reads the record and checks the lock file of each job, on a few
+// goroutines when there are many: status --all spends most of its time
+// there, each job is independent, and nothing is written. The results are
+// in the order of ids; Status then decides each job in that order, as
+// before, and stops at the first error.
+func readJobs(st *marker.Store, ids []marker.ID) []readJob {
+	out := make([]readJob, len(ids))
+	if st == nil {
+		return out
+	}
+	one := func(i int) {
+		id := ids[i]
+		r, err := (&job{store: st, id: id}).read()
+		if err != nil || r == nil {
+			out[i] = readJob{err: err}
+			return
+		}
+		// The table asks whether another upwrap holds the job only for a
+		// running or rebooting record (decide). For the others the lock
+		// file is only trust-checked, without opening and probing it
+		// (seven system calls per job in status --all).
+		locked := false
+		if r.State == marker.Running || r.State == marker.Rebooting {
+			locked, err = st.Locked(id)
+		} else {
+			err = st.CheckLockFile(id)
+		}
+		out[i] = readJob{rec: r, locked: locked, err: err}
+	}
+	workers := min(runtime.GOMAXPROCS(0), 4, len(ids)/64)
+	if workers < 2 {
+		for i := range ids {
+			one(i)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(ids); i = int(next.Add(1)) - 1 {
+				one(i)
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
