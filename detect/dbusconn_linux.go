@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
+	"os"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // D-Bus message types and the one flag upwrap sets.
@@ -147,7 +149,7 @@ func readDBusMessage(r io.Reader) (*dbusMessage, error) {
 // dbusConn is a client connection to a D-Bus peer or bus. Every read and
 // write is bounded by the deadline given to dialDBus.
 type dbusConn struct {
-	conn   net.Conn
+	conn   *os.File
 	r      *bufio.Reader
 	serial uint32
 	// dest is the destination of method calls; empty on a peer-to-peer
@@ -161,8 +163,7 @@ type dbusConn struct {
 // process's user and, on a bus (dest != ""), says Hello. The connection's
 // deadline is ctx's.
 func dialDBus(ctx context.Context, path, dest string, uid int) (*dbusConn, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "unix", path)
+	conn, err := dialUnix(path)
 	if err != nil {
 		return nil, err
 	}
@@ -276,6 +277,29 @@ func (c *dbusConn) await(serial uint32, member string) ([]any, error) {
 
 // isTimeout reports whether err is a deadline that expired.
 func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// dialUnix connects a non-blocking Unix stream socket to path and returns it
+// as an *os.File, which the runtime's poller serves with deadlines. It uses
+// the socket calls directly rather than package net, so that upwrap stays a
+// static binary without cgo's resolver even when built with a C compiler
+// at hand. A Unix socket connects at once or fails (EAGAIN: the listener's
+// backlog is full), so there is nothing to wait for.
+func dialUnix(path string) (*os.File, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "socket", Path: path, Err: err}
+	}
+	for {
+		err = unix.Connect(fd, &unix.SockaddrUnix{Name: path})
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "connect", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/user"
 	"strconv"
 	"strings"
 	"time"
@@ -44,11 +43,7 @@ type cmtraceWriter struct {
 
 // newCMTraceWriter returns a writer for this process.
 func newCMTraceWriter(w io.Writer) *cmtraceWriter {
-	name := ""
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
-	return &cmtraceWriter{w: w, context: name, thread: os.Getpid(), file: "upwrap"}
+	return &cmtraceWriter{w: w, context: currentUserName(), thread: os.Getpid(), file: "upwrap"}
 }
 
 // cmtraceType is the CMTrace severity of a slog level.
