@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 )
@@ -236,7 +238,10 @@ func parseStrict(b []byte) (*Record, error) {
 		"shutdown_confirmed": &r.ShutdownConfirmed, "verify": &r.Verify,
 		"pending_introduced": &r.PendingIntroduced, "log": &r.Log, "host": &r.Host, "version": &r.Version,
 	}
-	for k, raw := range fields {
+	// In a stable order, so that a record with several bad keys is always
+	// reported by the same one.
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		raw := fields[k]
 		if k == "schema" {
 			continue
 		}
