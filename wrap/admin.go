@@ -2,7 +2,6 @@ package wrap
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -49,13 +48,9 @@ func Mark(ctx context.Context, o MarkOptions, probe detect.Probe) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	lock, err := j.store.TryLock(j.id)
-	if errors.Is(err, marker.ErrLocked) {
-		r, _ := j.read()
-		return j.result(Busy, r), nil
-	}
-	if err != nil {
-		return nil, err
+	lock, busy, err := j.lockOrBusy()
+	if lock == nil {
+		return busy, err
 	}
 	defer lock.Unlock()
 	r, err := j.read()
@@ -109,13 +104,9 @@ func Clear(ctx context.Context, q Query, probe detect.Probe) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	lock, err := j.store.TryLock(j.id)
-	if errors.Is(err, marker.ErrLocked) {
-		r, _ := j.read()
-		return j.result(Busy, r), nil
-	}
-	if err != nil {
-		return nil, err
+	lock, busy, err := j.lockOrBusy()
+	if lock == nil {
+		return busy, err
 	}
 	defer lock.Unlock()
 	if err := j.store.Remove(j.id); err != nil {

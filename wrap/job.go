@@ -170,3 +170,18 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
+
+// lockOrBusy takes the job's lock. When another upwrap holds it, the lock
+// is nil and the result reports the job Busy; on any other error both are
+// nil.
+func (j *job) lockOrBusy() (*marker.Lock, *Result, error) {
+	lock, err := j.store.TryLock(j.id)
+	if errors.Is(err, marker.ErrLocked) {
+		r, _ := j.read()
+		return nil, j.result(Busy, r), nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return lock, nil, nil
+}

@@ -131,13 +131,9 @@ func Resume(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 
 func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string, witnesses *detect.BootWitnesses, q Query, probe detect.Probe) (*Result, error) {
 	j := &job{store: st, id: id, probe: probe, now: nowFunc}
-	lock, err := st.TryLock(id)
-	if errors.Is(err, marker.ErrLocked) {
-		r, _ := j.read()
-		return j.result(Busy, r), nil
-	}
-	if err != nil {
-		return nil, err
+	lock, busy, err := j.lockOrBusy()
+	if lock == nil {
+		return busy, err
 	}
 	defer lock.Unlock()
 	r, err := j.read()
