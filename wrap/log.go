@@ -184,7 +184,11 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // Failures to write either side never reach the child: an upgrade must not
 // die because a terminal went away.
 func (l *jobLog) tee(stream string, to io.Writer) *teeWriter {
-	return &teeWriter{log: l, stream: stream, to: to}
+	t := &teeWriter{log: l, stream: stream, to: to}
+	if l != nil && l.format == logJSON {
+		t.lines = slog.New(slog.NewJSONHandler(&t.buf, nil)).With("job", l.job, "boot", l.boot, "upwrap_pid", os.Getpid())
+	}
+	return t
 }
 
 type teeWriter struct {
@@ -192,6 +196,12 @@ type teeWriter struct {
 	stream  string
 	to      io.Writer
 	partial []byte
+	// buf gathers the entries of one chunk of output, so that the log gets
+	// one write per chunk rather than one per line (JSON and CMTrace).
+	buf bytes.Buffer
+	// lines formats JSON entries into buf, with the attributes of the log's
+	// own logger.
+	lines *slog.Logger
 }
 
 // maxLine bounds a line kept back waiting for its newline.
@@ -224,20 +234,7 @@ func (t *teeWriter) Write(p []byte) (int, error) {
 // emit logs whole lines (the last one may lack its newline).
 func (t *teeWriter) emit(b []byte) {
 	l := t.log
-	if l.format == logCMTrace {
-		now := l.nowFunc()
-		for len(b) > 0 {
-			line := b
-			if i := bytes.IndexByte(b, '\n'); i >= 0 {
-				line, b = b[:i], b[i+1:]
-			} else {
-				b = nil
-			}
-			l.cm.w.Write(l.cm.entry(now, t.stream, 1, string(line)))
-		}
-		return
-	}
-	if l.format != logJSON {
+	if l.format == logText {
 		l.mu.Lock()
 		if l.f != nil {
 			l.f.Write(b)
@@ -248,6 +245,7 @@ func (t *teeWriter) emit(b []byte) {
 		l.mu.Unlock()
 		return
 	}
+	now := l.nowFunc()
 	for len(b) > 0 {
 		line := b
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
@@ -255,8 +253,14 @@ func (t *teeWriter) emit(b []byte) {
 		} else {
 			b = nil
 		}
-		l.logger.Info("output", "stream", t.stream, "line", string(line))
+		if l.format == logCMTrace {
+			t.buf.Write(l.cm.entry(now, t.stream, 1, string(line)))
+		} else {
+			t.lines.Info("output", "stream", t.stream, "line", string(line))
+		}
 	}
+	lockedWriter{l}.Write(t.buf.Bytes())
+	t.buf.Reset()
 }
 
 // flush logs a last line that had no newline.
