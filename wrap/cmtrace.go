@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -39,6 +40,12 @@ type cmtraceWriter struct {
 	context string // user name
 	thread  int    // process id
 	file    string
+	// stamp caches the time and date attributes of the last entry: a chunk
+	// of the child's output is many entries of one time. The two output
+	// streams and upwrap's events format entries concurrently.
+	mu                   sync.Mutex
+	stampAt              time.Time
+	stampTime, stampDate string
 }
 
 // newCMTraceWriter returns a writer for this process.
@@ -59,22 +66,28 @@ func cmtraceType(l slog.Level) int {
 
 // entry formats one CMTrace line (with its CRLF).
 func (c *cmtraceWriter) entry(t time.Time, component string, typ int, msg string) []byte {
-	_, off := t.Zone()
-	mins := off / 60
-	sign := "+"
-	if mins < 0 {
-		sign, mins = "-", -mins
+	c.mu.Lock()
+	if !t.Equal(c.stampAt) || c.stampTime == "" {
+		_, off := t.Zone()
+		mins := off / 60
+		sign := "+"
+		if mins < 0 {
+			sign, mins = "-", -mins
+		}
+		c.stampAt = t
+		c.stampTime = t.Format("15:04:05.000") + sign + strconv.Itoa(mins)
+		c.stampDate = t.Format("01-02-2006")
 	}
+	stampTime, stampDate := c.stampTime, c.stampDate
+	c.mu.Unlock()
 	var b strings.Builder
 	b.Grow(len(msg) + 160)
 	b.WriteString("<![LOG[")
 	b.WriteString(cmtraceText(msg))
 	b.WriteString("]LOG]!><time=\"")
-	b.WriteString(t.Format("15:04:05.000"))
-	b.WriteString(sign)
-	b.WriteString(strconv.Itoa(mins))
+	b.WriteString(stampTime)
 	b.WriteString("\" date=\"")
-	b.WriteString(t.Format("01-02-2006"))
+	b.WriteString(stampDate)
 	b.WriteString("\" component=\"")
 	b.WriteString(cmtraceAttr(component))
 	b.WriteString("\" context=\"")
