@@ -105,11 +105,11 @@ func (j *job) result(o Outcome, r *marker.Record) *Result {
 }
 
 // keptOutcome is the outcome of a record the table leaves alone.
-func keptOutcome(d decision, r *marker.Record) (Outcome, int64) {
+func keptOutcome(d decision, r *marker.Record) Outcome {
 	if r != nil && r.State == marker.Failed && d.outcome != GaveUp {
 		return failedOutcome(r)
 	}
-	return d.outcome, 0
+	return d.outcome
 }
 
 // finish returns a copy of r in the final state st.

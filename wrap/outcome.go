@@ -93,26 +93,27 @@ const (
 	failMark          = "mark"
 )
 
-// failedOutcome maps a failed record to the outcome it reported.
-func failedOutcome(r *marker.Record) (Outcome, int64) {
+// failedOutcome maps a failed record to the outcome it reported. For
+// ChildFailed the exit code is the record's (job.result fills it in).
+func failedOutcome(r *marker.Record) Outcome {
 	switch r.Failure {
 	case failTimeout:
-		return TimedOut, 0
+		return TimedOut
 	case failCancelled:
-		return Cancelled, 0
+		return Cancelled
 	case failInterrupted, failShutdown:
-		return Interrupted, 0
+		return Interrupted
 	case failNotFound:
-		return NotFound, 0
+		return NotFound
 	case failCannotExecute:
-		return CannotExecute, 0
+		return CannotExecute
 	case failVerify:
-		return VerifyFailed, 0
+		return VerifyFailed
 	case failMark:
-		return MarkedFailed, 0
+		return MarkedFailed
 	}
 	if r.ExitCode != nil {
-		return ChildFailed, *r.ExitCode
+		return ChildFailed
 	}
-	return Interrupted, 0
+	return Interrupted
 }

@@ -68,12 +68,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	}
 	switch d.act {
 	case actKeep:
-		o, code := keptOutcome(d, rec)
-		res := j.result(o, rec)
-		if o == ChildFailed {
-			res.ExitCode = code
-		}
-		return res, nil
+		return j.result(keptOutcome(d, rec), rec), nil
 	case actFail, actFinalize:
 		log, err := openJobLog(j, opts, boot)
 		if err != nil {

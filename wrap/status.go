@@ -165,17 +165,9 @@ func (j *job) apply(ctx context.Context, r *marker.Record, d decision, boot stri
 		return j.finalize(ctx, r, d, boot, "", write, log)
 	case actRun:
 		// A failed job that may run again.
-		o, code := failedOutcome(r)
-		res := j.result(o, r)
-		res.ExitCode = code
-		return res, nil
+		return j.result(failedOutcome(r), r), nil
 	}
-	o, code := keptOutcome(d, r)
-	res := j.result(o, r)
-	if o == ChildFailed {
-		res.ExitCode = code
-	}
-	return res, nil
+	return j.result(keptOutcome(d, r), r), nil
 }
 
 func maxOr3(n int) int {

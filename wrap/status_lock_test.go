@@ -82,9 +82,9 @@ func TestStatusLockProbeMatchesTable(t *testing.T) {
 				case actFinalize:
 					wantOutcome = Succeeded
 				case actRun:
-					wantOutcome, _ = failedOutcome(&r)
+					wantOutcome = failedOutcome(&r)
 				case actKeep:
-					wantOutcome, _ = keptOutcome(want, &r)
+					wantOutcome = keptOutcome(want, &r)
 				}
 				if diff := cmp.Diff(struct{ Outcome Outcome }{wantOutcome}, got); diff != "" {
 					t.Errorf("status outcome mismatch (-table +status):\n%s", diff)
