@@ -132,39 +132,44 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	// onNotice answers a shutdown notice: a signal (sig set), or a notice
 	// from the probe's watcher (sig nil), which is recorded before the
 	// watcher answers the OS.
-	onNotice := func(n detect.Notice, sig os.Signal) {
+	logNotice := func(n detect.Notice) {
 		log.event("termination notice", "signal", n.Signal, "confirmed", n.Confirmed, "witness", n.Witness, "detail", n.Detail)
+	}
+	// recordNotice writes a notice's record: on the shutdown path the write
+	// comes first, and the log (which may reach the system log) after it.
+	recordNotice := func(n detect.Notice, r *marker.Record) {
+		err := j.write(r)
+		logNotice(n)
+		if err != nil {
+			log.event("could not record the shutdown notice", "error", err.Error())
+			return
+		}
+		noticeRec = r
+	}
+	onNotice := func(n detect.Notice, sig os.Signal) {
 		switch {
-		case opts.ExpectReboot:
-			// Write first, then keep waiting: never kill the upgrade.
-			if noticeRec != nil && (noticeRec.ShutdownConfirmed || !n.Confirmed) {
-				return
-			}
+		case opts.ExpectReboot && (noticeRec == nil || n.Confirmed && !noticeRec.ShutdownConfirmed):
+			// Write first, then keep waiting: never kill the upgrade. A
+			// later notice rewrites the record only to confirm it.
 			r := j.finish(&running, marker.Rebooting, boot, "signal:"+n.Signal, noticeReason(n), "")
 			r.FinishedAt = nil
 			r.ShutdownConfirmed = n.Confirmed
-			if err := j.write(r); err != nil {
-				log.event("could not record the shutdown notice", "error", err.Error())
-				return
-			}
-			noticeRec = r
-		case n.Confirmed:
-			if noticeRec != nil {
-				return
-			}
+			recordNotice(n, r)
+		case !opts.ExpectReboot && n.Confirmed && noticeRec == nil:
 			r := j.finish(&running, marker.Failed, boot, "signal:"+n.Signal,
 				"interrupted by shutdown ("+n.Witness+"); may run again after the restart", failShutdown)
 			r.ShutdownConfirmed = true
-			if err := j.write(r); err != nil {
-				log.event("could not record the shutdown notice", "error", err.Error())
-				return
-			}
-			noticeRec = r
+			recordNotice(n, r)
+		case opts.ExpectReboot || n.Confirmed:
+			// Already recorded.
+			logNotice(n)
 		case sig == nil:
 			// An unconfirmed window notice (WM_QUERYENDSESSION) is no
 			// operator's stop: wait, the boot identity decides later.
+			logNotice(n)
 			log.event("unconfirmed notice; still waiting for the child", "signal", n.Signal)
 		default:
+			logNotice(n)
 			cancelled = "signal:" + n.Signal
 			log.event("operator's stop: forwarding to the process tree", "signal", n.Signal)
 			tr.signal(sig)
