@@ -30,7 +30,10 @@ type Query struct {
 	Version string
 }
 
-func (q Query) ids(probe detect.Probe) (*marker.Store, []marker.ID, error) {
+// ids opens the state directory and lists the jobs the query names. A
+// state directory that does not exist yet holds no jobs: the store is then
+// nil, and a named job is listed so that it reads as having no record.
+func (q Query) ids() (*marker.Store, []marker.ID, error) {
 	if !q.All && q.Job == "" {
 		return nil, nil, fmt.Errorf("%w: give --job ID or --all", ErrUsage)
 	}
@@ -42,18 +45,14 @@ func (q Query) ids(probe detect.Probe) (*marker.Store, []marker.ID, error) {
 		}
 	}
 	st, err := marker.Open(q.StateDir, false)
-	if err != nil {
-		if q.All && errors.Is(err, marker.ErrStateDir) && !exists(q.StateDir) {
-			// No state directory yet: no jobs at all.
-			return nil, nil, nil
-		}
-		if !q.All && errors.Is(err, marker.ErrStateDir) && !exists(q.StateDir) {
-			return nil, []marker.ID{id}, nil
-		}
+	if err != nil && (!errors.Is(err, marker.ErrStateDir) || exists(q.StateDir)) {
 		return nil, nil, err
 	}
-	if !q.All {
+	switch {
+	case !q.All:
 		return st, []marker.ID{id}, nil
+	case st == nil:
+		return nil, nil, nil
 	}
 	ids, err := st.List()
 	return st, ids, err
@@ -64,7 +63,7 @@ func (q Query) ids(probe detect.Probe) (*marker.Store, []marker.ID, error) {
 // state after a restart depends on it). A job with no record has Outcome
 // NoJob.
 func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error) {
-	st, ids, err := q.ids(probe)
+	st, ids, err := q.ids()
 	if err != nil {
 		return nil, err
 	}
@@ -104,15 +103,16 @@ func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 // decides (DESIGN §3): run at boot, it finalizes jobs whose reboot happened.
 // A job another upwrap holds is reported Busy and left alone.
 func Resume(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error) {
-	st, ids, err := q.ids(probe)
+	st, ids, err := q.ids()
 	if err != nil {
 		return nil, err
 	}
 	if st == nil {
+		var out []*Result
 		for _, id := range ids {
-			return []*Result{{Job: id, Outcome: NoJob}}, nil
+			out = append(out, &Result{Job: id, Outcome: NoJob})
 		}
-		return nil, nil
+		return out, nil
 	}
 	boot, witnesses, err := readBoot(ctx, probe)
 	if err != nil {
