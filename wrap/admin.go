@@ -76,8 +76,8 @@ func Mark(ctx context.Context, o MarkOptions, probe detect.Probe) (*Result, erro
 	if r == nil {
 		r = &marker.Record{Job: j.id, Host: hostname()}
 	}
+	j.version = o.Version
 	n := j.finish(r, st, boot, sourceMark, reason, failure)
-	n.Version = o.Version
 	// The job log (in the format it already has) and the system log learn
 	// of the outcome too: a mark from Windows Setup's scripts is the
 	// upgrade's verdict.

@@ -45,6 +45,9 @@ type job struct {
 	// warn reports a record that was written but whose registry mirror
 	// was not; nil drops it.
 	warn func(error)
+	// version is the upwrap version stamped into the records this
+	// invocation writes; "" keeps the record's.
+	version string
 }
 
 // openJob opens the state directory and validates the job id (derived from
@@ -119,6 +122,9 @@ func (j *job) finish(r *marker.Record, st marker.State, boot, source, reason, fa
 	n.State, n.Source, n.Reason, n.Failure = st, source, reason, failure
 	n.FinishedAt = &now
 	n.BootEnd = boot
+	if j.version != "" {
+		n.Version = j.version
+	}
 	return &n
 }
 

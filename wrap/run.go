@@ -25,6 +25,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	j.version = opts.Version
 	j.progress = opts.Progress
 	hash := marker.ArgvHash(opts.Argv)
 

@@ -212,3 +212,22 @@ func TestRebootRequiredCompletesAfterRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeStampsItsVersion: a record says which upwrap wrote it last.
+func TestResumeStampsItsVersion(t *testing.T) {
+	argv, _ := counter(t, "3")
+	p := &fakeProbe{boot: "b1"}
+	opts := testOptions(t, argv...)
+	opts.Version = "1.0.0"
+	if res, err := Run(context.Background(), opts, p); err != nil || res.Record.Version != "1.0.0" {
+		t.Fatalf("run: %+v, %v", res, err)
+	}
+	p.set(func(p *fakeProbe) { p.boot = "b2" })
+	res, err := Resume(context.Background(), Query{StateDir: opts.StateDir, Job: "job", Version: "1.1.0"}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res[0].Record; got.State != marker.Succeeded || got.Version != "1.1.0" {
+		t.Errorf("after resume: state %q version %q, want succeeded by 1.1.0", got.State, got.Version)
+	}
+}

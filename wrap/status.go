@@ -130,7 +130,7 @@ func Resume(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 }
 
 func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string, witnesses *detect.BootWitnesses, q Query, probe detect.Probe) (*Result, error) {
-	j := &job{store: st, id: id, probe: probe, now: nowFunc}
+	j := &job{store: st, id: id, probe: probe, now: nowFunc, version: q.Version}
 	lock, busy, err := j.lockOrBusy()
 	if lock == nil {
 		return busy, err
