@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/upwrap/upwrap/detect"
+	"github.com/upwrap/upwrap/wrap"
 )
 
 // cliState carries the streams and the result of one invocation between the
@@ -74,6 +76,34 @@ func jsonFlag(usage string) cli.Flag {
 
 func logFormatFlag() cli.Flag {
 	return &cli.StringFlag{Name: "log-format", EnvVars: env("LOG_FORMAT"), Usage: "job log format: text, json (JSON lines) or cmtrace (CMTrace/OneTrace) (default: the format the log already has, else text)"}
+}
+
+func textfileFlag() cli.Flag {
+	return &cli.StringFlag{Name: "textfile", EnvVars: env("TEXTFILE"), Usage: "directory (e.g. node_exporter's or windows_exporter's textfile directory) whose upwrap.prom, Prometheus metrics of every job, is kept current"}
+}
+
+// textfileDir returns --textfile, checked to be a directory before anything
+// is done ("" when not given).
+func textfileDir(ctx *cli.Context) (string, error) {
+	d := ctx.String("textfile")
+	if d == "" {
+		return "", nil
+	}
+	if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+		return "", usageError{fmt.Sprintf("--textfile %s: not an existing directory; give the exporter's textfile directory", d)}
+	}
+	return d, nil
+}
+
+// writeTextfile rewrites DIR/upwrap.prom after a command that wrote records;
+// a failure is a warning: the records, the truth, are written.
+func (c *cliState) writeTextfile(dir, stateDir string) {
+	if dir == "" {
+		return
+	}
+	if err := wrap.WriteTextfile(context.Background(), dir, stateDir, detect.System()); err != nil {
+		fmt.Fprintf(c.stderr, "upwrap: warning: %v\n", err)
+	}
 }
 
 func maxAttemptsFlag() cli.Flag {

@@ -48,6 +48,8 @@ type job struct {
 	// version is the upwrap version stamped into the records this
 	// invocation writes; "" keeps the record's.
 	version string
+	// textfile is told of every record written; nil without --textfile.
+	textfile *textfile
 }
 
 // openJob opens the state directory and validates the job id (derived from
@@ -86,6 +88,10 @@ func (j *job) write(r *marker.Record) error {
 		r.Extra = withWitnesses(r.Extra, j.witnesses)
 	}
 	err := j.store.Write(j.id, r)
+	if err == nil || errors.Is(err, marker.ErrMirror) {
+		// After the record, never before it (docs/design.md §9).
+		j.textfile.changed()
+	}
 	if errors.Is(err, marker.ErrMirror) {
 		// The record, the truth, is on disk; the mirror lags.
 		if j.warn != nil {
