@@ -73,6 +73,7 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 
 	cmd := exec.Command(path, opts.Argv[1:]...)
 	cmd.Args = slices.Clone(opts.Argv)
+	setCmdLine(cmd, opts.cmdLine)
 	cmd.Stdin = opts.Stdin
 	stdout, stderr := log.tee("stdout", opts.Stdout), log.tee("stderr", opts.Stderr)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
