@@ -83,7 +83,7 @@ func newTree(cmd *exec.Cmd, waitTree bool, stdin io.Reader) *tree {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	flags, note := breakaway(readOuterJob())
+	flags, note := breakaway(readOuter())
 	t.outerNote = note
 	cmd.SysProcAttr.CreationFlags |= flags
 	if err := t.makeJob(); err != nil {
@@ -103,6 +103,10 @@ func newTree(cmd *exec.Cmd, waitTree bool, stdin io.Reader) *tree {
 	}
 	return t
 }
+
+// readOuter is readOuterJob; a test seam, because Wine reads every job's
+// limits back as 0.
+var readOuter = readOuterJob
 
 // readOuterJob reads the job upwrap itself runs in, if any: IsProcessInJob
 // (https://learn.microsoft.com/en-us/windows/win32/api/jobapi/nf-jobapi-isprocessinjob)
