@@ -35,6 +35,11 @@ const (
 // that does not answer WM_QUERYENDSESSION within 5 s as hung.
 const noticeBudget = 4 * time.Second
 
+// NoticeBudget is how long a shutdown notice's handler may take to record
+// it before the OS is answered anyway (see noticeBudget): a record write
+// made for a notice must not retry past it.
+const NoticeBudget = noticeBudget
+
 // ctrlAction is what the console control handler does with an event.
 type ctrlAction int
 

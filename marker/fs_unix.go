@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,7 +19,22 @@ const (
 	noBlock  = unix.O_NONBLOCK
 )
 
-func renameDurable(from, to string) error { return os.Rename(from, to) }
+// renameByHandle is false: a POSIX rename goes by path, after the close,
+// and the directory flush makes it durable.
+const renameByHandle = false
+
+// createTempFile creates a temporary file for a record, 0600, never over an
+// existing file or through a symbolic link.
+func createTempFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
+}
+
+// renameDurable renames from over to. rename(2) is atomic and never fails
+// because another process holds either file, so there is nothing to retry;
+// f (closed) and deadline are unused.
+func renameDurable(f *os.File, from, to string, deadline time.Time) error {
+	return os.Rename(from, to)
+}
 
 // syncDir flushes a directory so that a rename in it survives a power cut.
 // Filesystems that cannot sync a directory (EINVAL, ENOTSUP) are tolerated,

@@ -137,7 +137,7 @@ func TestWriteFailuresKeepTheOldRecord(t *testing.T) {
 		{"short write", func() { writeFile = func(f *os.File, b []byte) (int, error) { return f.Write(b[:len(b)/2]) } }},
 		{"sync", func() { syncFile = func(*os.File) error { return boom } }},
 		{"close", func() { closeFile = func(f *os.File) error { f.Close(); return boom } }},
-		{"rename", func() { rename = func(string, string) error { return boom } }},
+		{"rename", func() { rename = func(*os.File, string, string, time.Time) error { return boom } }},
 		{"dir sync", func() { syncDirFn = func(string) error { return boom } }},
 	}
 	saved := []any{createTemp, writeFile, syncFile, closeFile, rename, syncDirFn}
@@ -146,7 +146,7 @@ func TestWriteFailuresKeepTheOldRecord(t *testing.T) {
 		writeFile = saved[1].(func(*os.File, []byte) (int, error))
 		syncFile = saved[2].(func(*os.File) error)
 		closeFile = saved[3].(func(*os.File) error)
-		rename = saved[4].(func(string, string) error)
+		rename = saved[4].(func(*os.File, string, string, time.Time) error)
 		syncDirFn = saved[5].(func(string) error)
 	}
 	for _, st := range steps {
@@ -194,12 +194,17 @@ func TestWriteFailuresKeepTheOldRecord(t *testing.T) {
 
 func TestStaleTempFileIsReplaced(t *testing.T) {
 	s := newStore(t)
-	os.WriteFile(s.tempPath("win11"), []byte("torn"), 0o600)
+	stale := []string{s.tempPath("win11"), filepath.Join(s.Dir(), ".win11.json.tmp")}
+	for _, p := range stale {
+		os.WriteFile(p, []byte("torn"), 0o600)
+	}
 	if err := s.Write("win11", sampleRecord()); err != nil {
 		t.Fatalf("Write with a stale temporary file: %v", err)
 	}
-	if _, err := os.Stat(s.tempPath("win11")); !os.IsNotExist(err) {
-		t.Errorf("temporary file left behind")
+	for _, p := range stale {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("temporary file %s left behind", p)
+		}
 	}
 }
 

@@ -208,7 +208,9 @@ wait:
 			}
 			onNotice(j.probe.ShutdownNotice(ctx, sig), sig)
 		case req := <-notices:
+			j.writeBy = req.by
 			onNotice(req.n, nil)
+			j.writeBy = time.Time{}
 			close(req.done)
 		}
 	}

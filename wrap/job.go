@@ -48,6 +48,9 @@ type job struct {
 	// version is the upwrap version stamped into the records this
 	// invocation writes; "" keeps the record's.
 	version string
+	// writeBy, when set, is the latest moment a record write may retry
+	// until: what is left of a shutdown notice's budget.
+	writeBy time.Time
 }
 
 // openJob opens the state directory and validates the job id (derived from
@@ -85,7 +88,12 @@ func (j *job) write(r *marker.Record) error {
 	if j.witnesses != nil {
 		r.Extra = withWitnesses(r.Extra, j.witnesses)
 	}
-	err := j.store.Write(j.id, r)
+	var err error
+	if j.writeBy.IsZero() {
+		err = j.store.Write(j.id, r)
+	} else {
+		err = j.store.WriteBy(j.id, r, j.writeBy)
+	}
 	if errors.Is(err, marker.ErrMirror) {
 		// The record, the truth, is on disk; the mirror lags.
 		if j.warn != nil {
