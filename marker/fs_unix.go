@@ -5,6 +5,7 @@ package marker
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"syscall"
 	"time"
@@ -55,18 +56,19 @@ func makeStateDir(dir string) error { return os.Mkdir(dir, 0o700) }
 
 // checkDir refuses a state directory that is a symbolic link, not a
 // directory, not owned by the caller, or writable by group or others.
-func checkDir(dir string) error {
+// It holds nothing open (nil pin).
+func checkDir(dir string) (io.Closer, error) {
 	fi, err := os.Lstat(dir)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrStateDir, dir, unwrapPath(err))
+		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, unwrapPath(err))
 	}
 	if fi.Mode()&os.ModeSymlink != 0 {
-		return fmt.Errorf("%w: state directory %s is a symbolic link; give the real path", ErrUntrusted, dir)
+		return nil, fmt.Errorf("%w: state directory %s is a symbolic link; give the real path", ErrUntrusted, dir)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
+		return nil, fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
 	}
-	return checkOwner(dir, fi, "state directory")
+	return nil, checkOwner(dir, fi, "state directory")
 }
 
 func checkOwner(path string, fi os.FileInfo, what string) error {
@@ -114,6 +116,9 @@ func checkTrusted(path string) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
 	}
+	if err := checkLinks(path, fi); err != nil {
+		return err
+	}
 	return checkOwner(path, fi, "file")
 }
 
@@ -125,7 +130,20 @@ func checkOpenFile(f *os.File, path string) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
 	}
+	if err := checkLinks(path, fi); err != nil {
+		return err
+	}
 	return checkOwner(path, fi, "file")
+}
+
+// checkLinks refuses a file with more than one name: a hard link planted
+// in the state directory makes a write through one name change a file
+// elsewhere (docs/design.md §6).
+func checkLinks(path string, fi os.FileInfo) error {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+		return fmt.Errorf("%w: %s has %d hard links; a record or log has one name only", ErrUntrusted, path, st.Nlink)
+	}
+	return nil
 }
 
 // openAppendTrusted opens or creates (0600) a file for appending, with the

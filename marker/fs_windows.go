@@ -3,6 +3,7 @@ package marker
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -124,22 +125,49 @@ func transient(err error) bool {
 // in writeDurable.
 func syncDir(dir string) error { return nil }
 
-// checkDir refuses a state directory that is a symbolic link or junction
-// (reparse point), not a directory, or that someone other than SYSTEM,
-// Administrators or upwrap's own account could write (checkACL). It runs
-// on every open of the store, so on every read.
-func checkDir(dir string) error {
-	fi, err := os.Lstat(dir)
+// checkDir opens the state directory once and checks it through that
+// handle: not a symbolic link or junction (opened with
+// FILE_FLAG_OPEN_REPARSE_POINT, so the reparse point itself is what is
+// checked), a directory, and an owner and DACL that only SYSTEM,
+// Administrators or upwrap's own account could change (GetSecurityInfo on
+// the handle: checkHandleDirACL). The handle stays open as the store's pin:
+// opened without FILE_SHARE_DELETE, it keeps anyone from renaming or
+// deleting the directory, so the path names the checked directory for as
+// long as the store is used ("Enables subsequent open operations on a file
+// or device to request delete access. Otherwise, other processes cannot
+// open the file or device if they request delete access", CreateFile,
+// https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-createfilew;
+// FILE_FLAG_BACKUP_SEMANTICS opens a directory, same page).
+func checkDir(dir string) (io.Closer, error) {
+	p, err := windows.UTF16PtrFromString(dir)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrStateDir, dir, unwrapPath(err))
+		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, err)
 	}
-	if fi.Mode()&(os.ModeSymlink|os.ModeIrregular) != 0 {
-		return fmt.Errorf("%w: state directory %s is a symbolic link or junction; give the real path", ErrUntrusted, dir)
+	h, err := windows.CreateFile(p, windows.READ_CONTROL|windows.FILE_READ_ATTRIBUTES|windows.SYNCHRONIZE,
+		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE, nil, windows.OPEN_EXISTING,
+		windows.FILE_FLAG_BACKUP_SEMANTICS|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, err)
 	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
+	pin := os.NewFile(uintptr(h), dir)
+	var info windows.ByHandleFileInformation
+	if err := windows.GetFileInformationByHandle(h, &info); err != nil {
+		pin.Close()
+		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, err)
 	}
-	return checkDirACL(dir)
+	if info.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0 {
+		pin.Close()
+		return nil, fmt.Errorf("%w: state directory %s is a symbolic link or junction; give the real path", ErrUntrusted, dir)
+	}
+	if info.FileAttributes&windows.FILE_ATTRIBUTE_DIRECTORY == 0 {
+		pin.Close()
+		return nil, fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
+	}
+	if err := checkHandleDirACL(h, dir); err != nil {
+		pin.Close()
+		return nil, err
+	}
+	return pin, nil
 }
 
 // openNoFollow opens path without following a reparse point and checks the
@@ -167,6 +195,13 @@ func openNoFollow(path string, access, disposition uint32) (*os.File, error) {
 	if info.FileAttributes&windows.FILE_ATTRIBUTE_DIRECTORY != 0 {
 		windows.CloseHandle(h)
 		return nil, fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
+	}
+	// A hard link planted in the state directory would make a write
+	// through one name change a file elsewhere (BY_HANDLE_FILE_INFORMATION.nNumberOfLinks,
+	// https://learn.microsoft.com/en-us/windows/win32/api/fileapi/ns-fileapi-by_handle_file_information).
+	if info.NumberOfLinks > 1 {
+		windows.CloseHandle(h)
+		return nil, fmt.Errorf("%w: %s has %d hard links; a record or log has one name only", ErrUntrusted, path, info.NumberOfLinks)
 	}
 	if err := checkHandleACL(h, path); err != nil {
 		windows.CloseHandle(h)

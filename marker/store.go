@@ -18,6 +18,10 @@ import (
 // Store is a state directory: one record, one lock file and one log per job.
 type Store struct {
 	dir string
+	// pin keeps the state directory open, as checked, while the store is
+	// in use (Windows: a handle that forbids renaming or deleting it);
+	// nil where the OS has no such hold.
+	pin io.Closer
 }
 
 // Open returns the store in dir after checking that dir is the caller's
@@ -36,10 +40,11 @@ func Open(dir string, create bool) (*Store, error) {
 			return nil, fmt.Errorf("%w: create %s: %v", ErrStateDir, abs, unwrapPath(err))
 		}
 	}
-	if err := checkDir(abs); err != nil {
+	pin, err := checkDir(abs)
+	if err != nil {
 		return nil, err
 	}
-	return &Store{dir: abs}, nil
+	return &Store{dir: abs, pin: pin}, nil
 }
 
 // Dir returns the absolute path of the state directory.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -257,5 +258,22 @@ func TestListAndRemove(t *testing.T) {
 	}
 	if err := s.Remove("b"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second Remove = %v, want ErrNotFound", err)
+	}
+}
+
+// TestHardLinkRefused: a record with a second name (a hard link planted
+// in the state directory, or pointing out of it) is refused, not read or
+// written through.
+func TestHardLinkRefused(t *testing.T) {
+	s := newStore(t)
+	if err := s.Write("win11", sampleRecord()); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "elsewhere.json")
+	if err := os.Link(s.RecordPath("win11"), other); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	if _, err := s.Read("win11"); !errors.Is(err, ErrUntrusted) || !strings.Contains(err.Error(), "hard links") {
+		t.Errorf("Read of a hard-linked record = %v, want ErrUntrusted naming the links", err)
 	}
 }

@@ -253,3 +253,92 @@ func TestWindowsRegistryMirror(t *testing.T) {
 		t.Errorf("an unmirrored job got a key: %v", err)
 	}
 }
+
+// TestWindowsForeignOwnedStateDir: a state directory that a user created
+// before upwrap's first run (owner: that user; grants: theirs) is refused
+// with a fix that sets the owner too; once the fix's changes are made
+// (here through SetNamedSecurityInfo: Wine's icacls is a stub that changes
+// nothing, and TestIcaclsFixWorks checks the commands themselves), it is
+// accepted.
+func TestWindowsForeignOwnedStateDir(t *testing.T) {
+	dir := filepath.Join(wintest.TempDir(t), "state")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const mallory = "S-1-5-32-545" // Users: a SID that is not upwrap's
+	sd, err := windows.SecurityDescriptorFromString("O:" + mallory + "D:(A;OICI;FA;;;" + mallory + ")(A;OICI;FA;;;SY)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, _, _ := sd.Owner()
+	dacl, _, _ := sd.DACL()
+	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION, owner, nil, dacl, nil); err != nil {
+		t.Skipf("cannot give the directory another owner here: %v", err)
+	}
+	got, _ := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, securityInfoFlags)
+	t.Logf("pre-created: %s", got)
+	if o, _, _ := got.Owner(); o == nil || o.String() != mallory {
+		t.Skipf("the owner did not change (%v): Wine keeps the Unix owner; only real Windows shows this (TestIcaclsFixWorks checks the fix on the descriptor's model)", o)
+	}
+	_, err = Open(dir, true)
+	if !errors.Is(err, ErrUntrusted) {
+		t.Fatalf("Open of a foreign-owned directory = %v, want ErrUntrusted", err)
+	}
+	t.Logf("refusal: %v", err)
+	if !strings.Contains(err.Error(), `/setowner *S-1-5-32-544`) || !strings.Contains(err.Error(), `/remove:g *`+mallory) {
+		t.Errorf("the fix does not set the owner and remove the user's grant: %v", err)
+	}
+	// What the fix does: owner Administrators, a protected DACL for SYSTEM
+	// and Administrators, the user's grant gone.
+	fixed, _ := windows.SecurityDescriptorFromString("O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)")
+	owner, _, _ = fixed.Owner()
+	dacl, _, _ = fixed.DACL()
+	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
+		windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, owner, nil, dacl, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, true); err != nil {
+		t.Errorf("after the fix: %v", err)
+	}
+}
+
+// TestWindowsStateDirPinned: while a store is open, its directory cannot
+// be renamed (and so not swapped for another): it was checked through the
+// handle that pins it.
+func TestWindowsStateDirPinned(t *testing.T) {
+	base := wintest.TempDir(t)
+	dir := filepath.Join(base, "state")
+	st, err := Open(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = os.Rename(dir, filepath.Join(base, "moved"))
+	t.Logf("rename of the open state directory: %v", err)
+	if err == nil && wintest.Wine() {
+		t.Skip("Wine renames a directory held open without FILE_SHARE_DELETE; only real Windows shows the pin")
+	}
+	if err == nil {
+		t.Error("the state directory was renamed while the store held it")
+	}
+	st.pin.Close()
+	if err := os.Rename(dir, filepath.Join(base, "moved")); err != nil {
+		t.Errorf("rename once the store let go: %v", err)
+	}
+}
+
+// TestWindowsHardLinkRefused: a record with a second name is refused.
+func TestWindowsHardLinkRefused(t *testing.T) {
+	st, err := Open(filepath.Join(wintest.TempDir(t), "state"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write("job", &Record{Job: "job", State: Running}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(st.RecordPath("job"), st.RecordPath("job")+".2"); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	if _, err := st.Read("job"); !errors.Is(err, ErrUntrusted) || !strings.Contains(err.Error(), "hard links") {
+		t.Errorf("Read of a hard-linked record = %v, want ErrUntrusted naming the links", err)
+	}
+}
