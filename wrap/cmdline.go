@@ -56,8 +56,13 @@ func windowsCmdLine(argv []string) string {
 	return b.String()
 }
 
-// cmdCommand joins the words of a cmd.exe command (what follows /c).
+// cmdCommand writes a cmd.exe command (what follows /c). One argument is
+// the command as typed, as with sh -c ("echo a & exit 3"); several are
+// words, each quoted as cmdArg does.
 func cmdCommand(words []string) string {
+	if len(words) == 1 {
+		return words[0]
+	}
 	parts := make([]string, len(words))
 	for i, w := range words {
 		parts[i] = cmdArg(w)

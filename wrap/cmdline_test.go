@@ -57,6 +57,8 @@ var cmdLineTable = []struct {
 		`cmd.exe /d /s /c "echo "x y" & exit 3"`},
 	{"cmd /c operators as words are quoted", []string{"cmd", "/c", "echo", "a&b"},
 		`cmd /s /c "echo "a&b""`},
+	{"cmd /c one argument is the command as typed", []string{"cmd.exe", "/d", "/c", `echo run>>C:\x\runs.txt & shutdown.exe /r /t 20 & ping -n 600 127.0.0.1 >nul`},
+		`cmd.exe /d /s /c "echo run>>C:\x\runs.txt & shutdown.exe /r /t 20 & ping -n 600 127.0.0.1 >nul"`},
 }
 
 func TestWindowsCmdLineTable(t *testing.T) {
