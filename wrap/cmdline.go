@@ -7,7 +7,7 @@ import (
 )
 
 // A Windows program receives one command line, not an argv: each program
-// splits it itself (docs/design.md §9). Most use the C runtime's rules
+// splits it itself (docs/design.md §10). Most use the C runtime's rules
 // ("Parsing C command-line arguments",
 // https://learn.microsoft.com/en-us/cpp/c-language/parsing-c-command-line-arguments),
 // which Go's syscall.EscapeArg targets. Two kinds that admins wrap every day

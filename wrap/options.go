@@ -40,7 +40,7 @@ type Options struct {
 	// upwrap's own command line exactly as the caller typed it, for
 	// programs that parse their command line in their own way. Without it
 	// the command line is written from Argv for the program's kind of
-	// parser (docs/design.md §9). Outside Windows it is a usage error.
+	// parser (docs/design.md §10). Outside Windows it is a usage error.
 	RawCmdLine bool
 	// WaitTree waits for every descendant of the child, not only the child.
 	WaitTree bool
