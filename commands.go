@@ -43,6 +43,7 @@ func runCommand(c *cliState) *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, EnvVars: env("QUIET"), Usage: "no status line on a terminal, and no summary line when the job succeeded"},
 			&cli.BoolFlag{Name: "registry", EnvVars: env("REGISTRY"), Usage: `Windows: mirror the job's state into HKLM\SOFTWARE\upwrap\Jobs\<job> for registry detection rules`},
 			textfileFlag(),
+			&cli.BoolFlag{Name: "raw-cmdline", EnvVars: env("RAW_CMDLINE"), Usage: "Windows: start the command with the text after -- exactly as typed, for programs that parse their command line their own way"},
 		},
 		Action: func(ctx *cli.Context) error {
 			if err := c.setProfile(ctx); err != nil {
@@ -80,7 +81,7 @@ func runCommand(c *cliState) *cli.Command {
 				ExpectReboot: ctx.Bool("expect-reboot"), Verify: ctx.String("verify"), Timeout: ctx.Duration("timeout"),
 				SuccessCodes: succ, RebootCodes: reb, RestartCodes: rst, MaxAttempts: ctx.Int("max-attempts"),
 				LogPath: ctx.String("log"), LogFormat: ctx.String("log-format"), WaitTree: ctx.Bool("wait-tree"),
-				IgnorePending: ctx.StringSlice("ignore-pending"), Registry: ctx.Bool("registry"), Textfile: textfile,
+				IgnorePending: ctx.StringSlice("ignore-pending"), Registry: ctx.Bool("registry"), Textfile: textfile, RawCmdLine: ctx.Bool("raw-cmdline"),
 				Stdin: c.stdin, Stdout: childOut, Stderr: c.stderr, Version: version,
 			}
 			quiet := ctx.Bool("quiet")

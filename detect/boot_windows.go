@@ -31,7 +31,7 @@ const (
 // boot counter, then reads or creates upwrap's volatile key and decides the
 // identity with resolveBoot. Without the key (upwrap is not elevated, or
 // the registry refuses) the identity holds the other two witnesses only.
-func (windowsProbe) BootWitnesses(ctx context.Context) (BootWitnesses, error) {
+func (*windowsProbe) BootWitnesses(ctx context.Context) (BootWitnesses, error) {
 	up := windows.DurationSinceBoot()
 	if up <= 0 {
 		return BootWitnesses{}, fmt.Errorf("boot identity: time since boot is %v", up)
@@ -63,16 +63,25 @@ func volatileIdentity(live winBoot) (id winBoot, state, disagreement string, err
 		return winBoot{}, "", "", fmt.Errorf(`HKLM\%s: %w`, keyUpwrap, err)
 	}
 	defer parent.Close()
-	name, _ := windows.UTF16PtrFromString("Boot")
-	var h windows.Handle
-	var disposition uint32
-	err = regCreateKeyEx(windows.Handle(parent), name, 0, nil, regOptionVolatile,
-		registry.QUERY_VALUE|registry.SET_VALUE|registry.WOW64_64KEY, nil, &h, &disposition)
+	k, disposition, err := openVolatileBoot(parent)
 	if err != nil {
-		return winBoot{}, "", "", fmt.Errorf(`HKLM\%s: %w`, keyBoot, err)
+		return winBoot{}, "", "", err
 	}
-	k := registry.Key(h)
-	defer k.Close()
+	defer func() { k.Close() }()
+	recreated := false
+	if disposition == regOpenedExistingKey && !isVolatile(k) {
+		// Made by hand, or by an older build, without REG_OPTION_VOLATILE:
+		// a restart would not erase it, and its token would vote "same
+		// boot" across every restart. Delete it and make it again.
+		k.Close()
+		if err := registry.DeleteKey(parent, "Boot"); err != nil {
+			return winBoot{}, "", "", fmt.Errorf(`HKLM\%s is not volatile and cannot be deleted: %w`, keyBoot, err)
+		}
+		if k, disposition, err = openVolatileBoot(parent); err != nil {
+			return winBoot{}, "", "", err
+		}
+		recreated = true
+	}
 	var stored *winBoot
 	if disposition == regOpenedExistingKey {
 		// The creator may not have written the value yet.
@@ -101,7 +110,49 @@ func volatileIdentity(live winBoot) (id winBoot, state, disagreement string, err
 			state = "replaced"
 		}
 	}
+	if recreated {
+		state = "recreated: the key was not volatile"
+	}
 	return id, state, dis, nil
+}
+
+// openVolatileBoot creates (or opens) HKLM\SOFTWARE\upwrap\Boot with
+// REG_OPTION_VOLATILE, "stored in memory and not preserved when the
+// corresponding registry hive is unloaded"; the option "is ignored for keys
+// that already exist"
+// (RegCreateKeyEx, https://learn.microsoft.com/en-us/windows/win32/api/winreg/nf-winreg-regcreatekeyexw),
+// hence isVolatile.
+func openVolatileBoot(parent registry.Key) (registry.Key, uint32, error) {
+	name, _ := windows.UTF16PtrFromString("Boot")
+	var h windows.Handle
+	var disposition uint32
+	err := regCreateKeyEx(windows.Handle(parent), name, 0, nil, regOptionVolatile,
+		registry.QUERY_VALUE|registry.SET_VALUE|registry.CREATE_SUB_KEY|registry.WOW64_64KEY, nil, &h, &disposition)
+	if err != nil {
+		return 0, 0, fmt.Errorf(`HKLM\%s: %w`, keyBoot, err)
+	}
+	return registry.Key(h), disposition, nil
+}
+
+// isVolatile reports whether k is a volatile key. Windows has no call that
+// says so, but refuses a non-volatile subkey under a volatile key with
+// ERROR_CHILD_MUST_BE_VOLATILE ("Cannot create a stable subkey under a
+// volatile parent key",
+// https://learn.microsoft.com/en-us/windows/win32/debug/system-error-codes--1000-1299-):
+// try to create one. If that succeeds the key is not volatile (the probe is
+// deleted again); any other error is taken as volatile, so that upwrap
+// never deletes a key it cannot judge.
+func isVolatile(k registry.Key) bool {
+	name, _ := windows.UTF16PtrFromString("non-volatile-probe")
+	var h windows.Handle
+	var disposition uint32
+	err := regCreateKeyEx(windows.Handle(k), name, 0, nil, 0, registry.QUERY_VALUE|registry.WOW64_64KEY, nil, &h, &disposition)
+	if err != nil {
+		return true
+	}
+	registry.Key(h).Close()
+	registry.DeleteKey(k, "non-volatile-probe")
+	return false
 }
 
 // newBootToken returns 8 random bytes in hex.

@@ -46,3 +46,14 @@ type BootWitnesses struct {
 	// agreed.
 	Disagreement string `json:"disagreement,omitempty"`
 }
+
+// ShutdownAsker is implemented by probes that can be asked, at any moment,
+// for a fresh reading of a shutdown witness (Windows: SM_SHUTTINGDOWN, read
+// by the sentinel). Package wrap asks it in its shutdown window, when the
+// child ended abnormally and no notice has arrived.
+type ShutdownAsker interface {
+	// AskShutdown reports a notice when the witness says the system (or,
+	// on Windows, upwrap's session) is going down; ok is false when it
+	// says nothing or cannot be asked. It returns within about a second.
+	AskShutdown(ctx context.Context) (n Notice, ok bool)
+}

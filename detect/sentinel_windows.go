@@ -23,31 +23,38 @@ const (
 )
 
 // startSentinel starts "upwrap __sentinel" beside the child and serves its
-// reports. The sentinel has no console (CREATE_NO_WINDOW: it must not get
-// the console's Ctrl-C, nor open a console window where upwrap has none) and
-// exits when its stdin, upwrap's end of the pipe, closes.
-func startSentinel(handle func(Notice), log *slog.Logger) (func(), error) {
+// reports; the returned conn asks it for fresh readings. The sentinel has
+// no console at all: DETACHED_PROCESS, "the new process does not inherit
+// its parent's console"
+// (https://learn.microsoft.com/en-us/windows/win32/procthread/process-creation-flags).
+// CREATE_NO_WINDOW would still give it a console of its own, only without
+// a window ("The process is a console application that is being run
+// without a console window", same page), and with it the console's
+// control events. It exits when its stdin, upwrap's end of the pipe,
+// closes.
+func startSentinel(handle func(Notice), log *slog.Logger) (func(), *sentinelConn, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return func() {}, fmt.Errorf("sentinel: %w", err)
+		return func() {}, nil, fmt.Errorf("sentinel: %w", err)
 	}
 	cmd := exec.Command(exe, SentinelCommand)
-	cmd.SysProcAttr = &windows.SysProcAttr{CreationFlags: windows.CREATE_NO_WINDOW}
+	cmd.SysProcAttr = &windows.SysProcAttr{CreationFlags: windows.DETACHED_PROCESS}
 	in, err := cmd.StdinPipe()
 	if err != nil {
-		return func() {}, fmt.Errorf("sentinel: %w", err)
+		return func() {}, nil, fmt.Errorf("sentinel: %w", err)
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return func() {}, fmt.Errorf("sentinel: %w", err)
+		return func() {}, nil, fmt.Errorf("sentinel: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		return func() {}, fmt.Errorf("sentinel: %w", err)
+		return func() {}, nil, fmt.Errorf("sentinel: %w", err)
 	}
+	conn := newSentinelConn(in)
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
-		serveSentinel(out, in, handle, func(pid int, session uint32) {
+		serveSentinel(out, conn, handle, func(pid int, session uint32) {
 			log.Info("sentinel ready", "sentinel_pid", pid, "session", session)
 		}, log.Info)
 	}()
@@ -64,7 +71,7 @@ func startSentinel(handle func(Notice), log *slog.Logger) (func(), error) {
 			}
 			cmd.Wait()
 		})
-	}, nil
+	}, conn, nil
 }
 
 // RunSentinel runs the sentinel process (see [SentinelCommand]): a hidden
@@ -73,6 +80,9 @@ func startSentinel(handle func(Notice), log *slog.Logger) (func(), error) {
 // Windows only after upwrap acknowledged on stdin. It returns when stdin
 // ends.
 func RunSentinel(stdin io.Reader, stdout io.Writer) error {
+	// Hear the end of the session before the command does (see
+	// hearShutdownFirst).
+	hearShutdownFirst()
 	// The window and its message loop belong to one OS thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -110,7 +120,7 @@ func RunSentinel(stdin io.Reader, stdout io.Writer) error {
 	}
 
 	go func() {
-		link.readAcks(stdin)
+		link.readControl(stdin, func() uint64 { return uint64(uint32(getSystemMetrics(smShuttingDown))) })
 		// upwrap is gone: close the window, which ends the message loop.
 		postMessage(hwnd, wmClose, 0, 0)
 	}()

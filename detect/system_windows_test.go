@@ -64,7 +64,7 @@ func TestWindowsPendingSources(t *testing.T) {
 // TestWindowsBootWitnesses reads the witnesses twice: the identity holds
 // within one boot, the volatile key is created once and then present.
 func TestWindowsBootWitnesses(t *testing.T) {
-	p := windowsProbe{}
+	p := &windowsProbe{}
 	a, err := p.BootWitnesses(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func TestWindowsBootWitnesses(t *testing.T) {
 // TestWindowsBusy holds Global\_MSIExecute on a thread of its own, as an
 // msiexec transaction does, and sets ServicingInProgress.
 func TestWindowsBusy(t *testing.T) {
-	p := windowsProbe{}
+	p := &windowsProbe{}
 	if busy, why := p.Busy(context.Background()); busy {
 		t.Fatalf("busy before anything is held: %s", why)
 	}
@@ -149,4 +149,90 @@ func TestWindowsConsoleHandler(t *testing.T) {
 	}
 	stop()
 	stop()
+}
+
+// TestWindowsVolatileKeyCheck: a Boot key made without REG_OPTION_VOLATILE
+// (by hand, by an older build) is found out, deleted and made again,
+// volatile, with a new token: its old token would survive every restart.
+func TestWindowsVolatileKeyCheck(t *testing.T) {
+	p := &windowsProbe{}
+	if _, err := p.BootWitnesses(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, keyBoot, registry.QUERY_VALUE|registry.CREATE_SUB_KEY|registry.WOW64_64KEY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !isVolatile(k) {
+		t.Error("the key upwrap made is not volatile")
+	}
+	k.Close()
+	// An older build's key: stable, with a token.
+	if err := registry.DeleteKey(registry.LOCAL_MACHINE, keyBoot); err != nil {
+		t.Fatal(err)
+	}
+	stable, _, err := registry.CreateKey(registry.LOCAL_MACHINE, keyBoot, registry.SET_VALUE|registry.WOW64_64KEY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := "windows:t=1,c=1,k=0000000000000000"
+	stable.SetStringValue(bootValue, stale)
+	stable.Close()
+
+	w, err := p.BootWitnesses(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("after a stable key: %+v", w)
+	if w.VolatileKey != "recreated: the key was not volatile" {
+		t.Errorf("volatile key %q, want it recreated", w.VolatileKey)
+	}
+	if strings.Contains(w.Identity, "k=0000000000000000") {
+		t.Errorf("the stale token was kept: %s", w.Identity)
+	}
+	k, err = registry.OpenKey(registry.LOCAL_MACHINE, keyBoot, registry.QUERY_VALUE|registry.CREATE_SUB_KEY|registry.WOW64_64KEY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	if !isVolatile(k) {
+		t.Error("the recreated key is not volatile")
+	}
+	if w2, _ := p.BootWitnesses(context.Background()); w2.VolatileKey != "present" || w2.Identity != w.Identity {
+		t.Errorf("next read: %+v, want the recreated key present with %s", w2, w.Identity)
+	}
+}
+
+// TestWindowsGUIModules: the check finds user32.dll once it is loaded, and
+// nothing before (this test binary, like upwrap, never loads it on its
+// own).
+func TestWindowsGUIModules(t *testing.T) {
+	if got := guiModulesLoaded(); len(got) != 0 {
+		t.Fatalf("loaded before the test loaded them: %v", got)
+	}
+	h, err := windows.LoadLibrary("user32.dll")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer windows.FreeLibrary(h)
+	got := guiModulesLoaded()
+	t.Logf("after LoadLibrary(user32.dll): %v", got)
+	if len(got) == 0 || got[0] != "user32.dll" {
+		t.Errorf("guiModulesLoaded = %v, want user32.dll found", got)
+	}
+}
+
+// TestWindowsShutdownLevel: upwrap's shutdown level is above the 0x280
+// every process starts at, with SHUTDOWN_NORETRY.
+func TestWindowsShutdownLevel(t *testing.T) {
+	if err := hearShutdownFirst(); err != nil {
+		t.Fatal(err)
+	}
+	var level, flags uint32
+	if err := windows.GetProcessShutdownParameters(&level, &flags); err != nil {
+		t.Fatal(err)
+	}
+	if level != shutdownLevel || level <= 0x280 || flags != shutdownNoRetry {
+		t.Errorf("shutdown level %#x flags %#x, want %#x and SHUTDOWN_NORETRY", level, flags, shutdownLevel)
+	}
 }

@@ -35,6 +35,11 @@ const (
 // that does not answer WM_QUERYENDSESSION within 5 s as hung.
 const noticeBudget = 4 * time.Second
 
+// NoticeBudget is how long a shutdown notice's handler may take to record
+// it before the OS is answered anyway (see noticeBudget): a record write
+// made for a notice must not retry past it.
+const NoticeBudget = noticeBudget
+
 // ctrlAction is what the console control handler does with an event.
 type ctrlAction int
 
@@ -102,14 +107,17 @@ func callBounded(handle func(Notice), n Notice, budget time.Duration) {
 //	ready <pid> <session>
 //	msg <seq> QUERYENDSESSION|ENDSESSION <wParam> <lParam>
 //	metric <seq> SM_SHUTTINGDOWN <value>
+//	answer <seq> SM_SHUTTINGDOWN <value>
 //
 // upwrap answers "ack <seq>" on the sentinel's stdin once the notice is
-// recorded; the sentinel answers Windows only then. When upwrap's end of the
-// pipe closes, the sentinel exits.
+// recorded; the sentinel answers Windows only then. upwrap may also ask
+// "query <seq>" at any time: the sentinel answers with a fresh reading of
+// SM_SHUTTINGDOWN ("answer", never acknowledged), a witness for upwrap's
+// shutdown window. When upwrap's end of the pipe closes, the sentinel exits.
 
 // sentinelReport is one parsed line of the sentinel.
 type sentinelReport struct {
-	kind    string // "ready", "msg", "metric"
+	kind    string // "ready", "msg", "metric", "answer"
 	seq     uint64
 	name    string
 	wParam  uint64
@@ -149,7 +157,7 @@ func parseSentinelLine(line string) (sentinelReport, error) {
 		if r.lParam, err = strconv.ParseUint(f[4], 0, 64); err != nil {
 			return r, bad
 		}
-	case r.kind == "metric" && len(f) == 4 && f[2] == "SM_SHUTTINGDOWN":
+	case (r.kind == "metric" || r.kind == "answer") && len(f) == 4 && f[2] == "SM_SHUTTINGDOWN":
 		r.name = f[2]
 		if r.wParam, err = strconv.ParseUint(f[3], 0, 64); err != nil {
 			return r, bad
@@ -165,11 +173,29 @@ func parseSentinelLine(line string) (sentinelReport, error) {
 	return r, nil
 }
 
+// classifyShuttingDown decides what a nonzero GetSystemMetrics
+// (SM_SHUTTINGDOWN) means. Microsoft documents it as "Nonzero if the current
+// session is shutting down"
+// (https://learn.microsoft.com/en-us/windows/win32/api/winuser/nf-winuser-getsystemmetrics):
+// a session, not the system. That session 0 only ends with the machine is
+// true of every Windows since Vista but written nowhere, so it is never a
+// confirmation: in session 0 it is an unconfirmed notice (with
+// --expect-reboot it records rebooting; the boot identity decides later);
+// in a user's session it is not even that (the user may be logging off).
+func classifyShuttingDown(value uint64, session uint32) (n Notice, ok bool, why string) {
+	if value == 0 {
+		return Notice{}, false, "SM_SHUTTINGDOWN is 0"
+	}
+	if session == 0 {
+		return Notice{Signal: "SM_SHUTTINGDOWN", Detail: "session 0 is ending; Microsoft documents SM_SHUTTINGDOWN for the session, not the system"}, true, ""
+	}
+	return Notice{Signal: "SM_SHUTTINGDOWN"}, false, fmt.Sprintf("session %d is ending (a log-off or a shutdown)", session)
+}
+
 // classifySentinel decides what a sentinel report means. ok is false for a
 // report that is not a shutdown notice (a log-off, Restart Manager closing
 // applications, a shutdown that was cancelled); why then says what it was.
-// session is the sentinel's session: in session 0, where services and their
-// children run, a session only ends when the machine shuts down.
+// session is the sentinel's session (see classifyShuttingDown).
 func classifySentinel(r sentinelReport, session uint32) (n Notice, ok bool, why string) {
 	switch r.kind {
 	case "msg":
@@ -186,16 +212,8 @@ func classifySentinel(r sentinelReport, session uint32) (n Notice, ok bool, why 
 			return Notice{Signal: sig}, false, "the shutdown was cancelled"
 		}
 		return Notice{Signal: sig, Confirmed: true, Witness: "WM_ENDSESSION"}, true, ""
-	case "metric":
-		if r.wParam == 0 {
-			return Notice{}, false, "SM_SHUTTINGDOWN is 0"
-		}
-		if session == 0 {
-			return Notice{Signal: "SM_SHUTTINGDOWN", Confirmed: true, Witness: "SM_SHUTTINGDOWN (session 0)"}, true, ""
-		}
-		// In a user's session it is also set while the user logs off; the
-		// window messages of that session tell the two apart.
-		return Notice{Signal: "SM_SHUTTINGDOWN"}, false, fmt.Sprintf("session %d is ending (a log-off or a shutdown)", session)
+	case "metric", "answer":
+		return classifyShuttingDown(r.wParam, session)
 	}
 	return Notice{}, false, "not a notice"
 }

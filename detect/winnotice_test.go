@@ -75,6 +75,7 @@ func TestParseSentinelLine(t *testing.T) {
 		"msg 3 QUERYENDSESSION 0x0 0x0":   {kind: "msg", seq: 3, name: "QUERYENDSESSION"},
 		"msg 4 ENDSESSION 0x1 0x80000000": {kind: "msg", seq: 4, name: "ENDSESSION", wParam: 1, lParam: 0x80000000},
 		"metric 5 SM_SHUTTINGDOWN 0x1":    {kind: "metric", seq: 5, name: "SM_SHUTTINGDOWN", wParam: 1},
+		"answer 6 SM_SHUTTINGDOWN 0x0":    {kind: "answer", seq: 6, name: "SM_SHUTTINGDOWN"},
 	}
 	for line, want := range good {
 		got, err := parseSentinelLine(line)
@@ -113,7 +114,9 @@ func TestClassifySentinel(t *testing.T) {
 		{"log-off query ignored", sentinelReport{kind: "msg", name: "QUERYENDSESSION", lParam: endSessionLogoff}, 1, want{Notice{Signal: "WM_QUERYENDSESSION"}, false}},
 		{"log-off end ignored", sentinelReport{kind: "msg", name: "ENDSESSION", wParam: 1, lParam: endSessionLogoff}, 1, want{Notice{Signal: "WM_ENDSESSION"}, false}},
 		{"Restart Manager closing apps ignored", sentinelReport{kind: "msg", name: "QUERYENDSESSION", lParam: endSessionClose}, 0, want{Notice{Signal: "WM_QUERYENDSESSION"}, false}},
-		{"SM_SHUTTINGDOWN in session 0: confirmed", sentinelReport{kind: "metric", name: "SM_SHUTTINGDOWN", wParam: 1}, 0, want{Notice{Signal: "SM_SHUTTINGDOWN", Confirmed: true, Witness: "SM_SHUTTINGDOWN (session 0)"}, true}},
+		{"SM_SHUTTINGDOWN in session 0: a notice, never a confirmation (documented for the session only)", sentinelReport{kind: "metric", name: "SM_SHUTTINGDOWN", wParam: 1}, 0, want{Notice{Signal: "SM_SHUTTINGDOWN", Detail: "session 0 is ending; Microsoft documents SM_SHUTTINGDOWN for the session, not the system"}, true}},
+		{"a fresh reading asked for, session 0", sentinelReport{kind: "answer", name: "SM_SHUTTINGDOWN", wParam: 1}, 0, want{Notice{Signal: "SM_SHUTTINGDOWN", Detail: "session 0 is ending; Microsoft documents SM_SHUTTINGDOWN for the session, not the system"}, true}},
+		{"a fresh reading asked for: 0", sentinelReport{kind: "answer", name: "SM_SHUTTINGDOWN"}, 0, want{Notice{}, false}},
 		{"SM_SHUTTINGDOWN in a user's session: could be a log-off", sentinelReport{kind: "metric", name: "SM_SHUTTINGDOWN", wParam: 1}, 1, want{Notice{Signal: "SM_SHUTTINGDOWN"}, false}},
 		{"SM_SHUTTINGDOWN 0", sentinelReport{kind: "metric", name: "SM_SHUTTINGDOWN"}, 0, want{Notice{}, false}},
 	}
@@ -140,7 +143,7 @@ func TestSentinelLink(t *testing.T) {
 	link := newSentinelLink(toParentW)
 	acksDone := make(chan struct{})
 	go func() {
-		link.readAcks(toSentinelR)
+		link.readControl(toSentinelR, func() uint64 { return 0x1 })
 		close(acksDone)
 	}()
 
@@ -154,8 +157,12 @@ func TestSentinelLink(t *testing.T) {
 	}
 	readyCh := make(chan string, 1)
 	served := make(chan struct{})
+	conn := newSentinelConn(toSentinelW)
+	if _, _, ok := conn.ask(time.Second); ok {
+		t.Error("a query answered before the sentinel was ready")
+	}
 	go func() {
-		serveSentinel(toParentR, toSentinelW, handle, func(pid int, session uint32) {
+		serveSentinel(toParentR, conn, handle, func(pid int, session uint32) {
 			readyCh <- fmt.Sprint(pid, " ", session)
 		}, func(string, ...any) {})
 		close(served)
@@ -184,6 +191,12 @@ func TestSentinelLink(t *testing.T) {
 		t.Errorf("a log-off was recorded: %q", recorded)
 	}
 	mu.Unlock()
+
+	// The shutdown window asks for a fresh reading.
+	v, session, ok := conn.ask(5 * time.Second)
+	if !ok || v != 1 || session != 0 {
+		t.Errorf("ask = %#x in session %d, %v; want 0x1 in session 0", v, session, ok)
+	}
 
 	// upwrap goes away: its end of the pipe closes.
 	toSentinelW.Close()

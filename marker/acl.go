@@ -66,19 +66,24 @@ func trustedWriter(sid, self string) bool {
 	return self != "" && sid == self
 }
 
+// aceInherited is INHERITED_ACE: the entry came from the parent.
+const aceInherited = 0x10
+
 // checkACL refuses a directory or file that someone other than SYSTEM,
 // Administrators, TrustedInstaller or upwrap's own account could change:
 // an untrusted owner (an owner may always rewrite the DACL), a NULL DACL,
 // or an allow entry that grants an untrusted SID a write right. Deny
 // entries only take rights away and inherit-only entries do not apply to
-// the object itself; both are skipped. Errors wrap [ErrUntrusted].
+// the object itself; both are skipped. Errors wrap [ErrUntrusted] and end
+// with the icacls commands that fix every problem found (icaclsFix).
 func checkACL(what, path string, si securityInfo, self string) error {
-	fix := fmt.Sprintf("give it to SYSTEM and Administrators alone, e.g. icacls \"%s\" /inheritance:r /grant:r *%s:(OI)(CI)F *%s:(OI)(CI)F", path, sidSystem, sidAdministrators)
-	if !trustedWriter(si.owner, self) {
-		return fmt.Errorf("%w: %s %s is owned by %s; %s", ErrUntrusted, what, path, si.owner, fix)
+	var problems, remove []string
+	ownerBad := !trustedWriter(si.owner, self)
+	if ownerBad {
+		problems = append(problems, "is owned by "+si.owner)
 	}
 	if !si.hasDACL {
-		return fmt.Errorf("%w: %s %s has no DACL, so everyone may write it; %s", ErrUntrusted, what, path, fix)
+		problems = append(problems, "has no DACL, so everyone may write it")
 	}
 	var bad []string
 	for _, e := range si.entries {
@@ -89,15 +94,58 @@ func checkACL(what, path string, si securityInfo, self string) error {
 			// Object ACEs and the like do not belong on a file; do not
 			// guess what they grant.
 			bad = append(bad, fmt.Sprintf("%s (entry of type %d)", e.sid, e.aceType))
+			if e.sid != "" {
+				remove = append(remove, e.sid)
+			}
 			continue
 		}
 		if e.mask&writeRights == 0 || trustedWriter(e.sid, self) || e.sid == sidCreatorOwner {
 			continue
 		}
 		bad = append(bad, fmt.Sprintf("%s (rights 0x%x)", e.sid, e.mask))
+		if e.flags&aceInherited == 0 {
+			remove = append(remove, e.sid)
+		}
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("%w: %s %s may be written by %s; %s", ErrUntrusted, what, path, strings.Join(bad, ", "), fix)
+		problems = append(problems, "may be written by "+strings.Join(bad, ", "))
 	}
-	return nil
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s %s %s; fix it as an administrator: %s", ErrUntrusted, what, path,
+		strings.Join(problems, " and "), icaclsFix(path, what == "state directory", ownerBad, remove))
+}
+
+// icaclsFix returns the icacls commands that make path the administrators'
+// alone ("icacls",
+// https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/icacls:
+// a SID is given as *SID; /setowner changes the owner, /inheritance:r drops
+// the inherited entries, /grant:r replaces the grants of a SID, /remove:g
+// removes a SID's grants, /t recurses, /c goes on after errors). The owner
+// comes first: an owner may always rewrite the DACL, so fixing the DACL
+// alone leaves a foreign owner able to undo it, and upwrap refusing.
+func icaclsFix(path string, dir, ownerBad bool, remove []string) string {
+	q := `"` + path + `"`
+	inherit := ""
+	if dir {
+		inherit = "(OI)(CI)"
+	}
+	var cmds []string
+	if ownerBad {
+		cmds = append(cmds, "icacls "+q+" /setowner *"+sidAdministrators+" /t /c")
+	}
+	cmds = append(cmds, fmt.Sprintf("icacls %s /inheritance:r /grant:r *%s:%sF *%s:%sF /t /c", q, sidSystem, inherit, sidAdministrators, inherit))
+	if len(remove) > 0 {
+		seen := map[string]bool{}
+		var sids []string
+		for _, s := range remove {
+			if !seen[s] {
+				seen[s] = true
+				sids = append(sids, "*"+s)
+			}
+		}
+		cmds = append(cmds, "icacls "+q+" /remove:g "+strings.Join(sids, " ")+" /t /c")
+	}
+	return strings.Join(cmds, " && ")
 }

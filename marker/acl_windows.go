@@ -70,9 +70,11 @@ func toSecurityInfo(sd *windows.SECURITY_DESCRIPTOR) (securityInfo, error) {
 	return si, nil
 }
 
-// checkDirACL checks the state directory's owner and DACL.
-func checkDirACL(dir string) error {
-	sd, err := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, securityInfoFlags)
+// checkHandleDirACL checks the state directory's owner and DACL, read
+// through its handle (GetSecurityInfo,
+// https://learn.microsoft.com/en-us/windows/win32/api/aclapi/nf-aclapi-getsecurityinfo).
+func checkHandleDirACL(h windows.Handle, dir string) error {
+	sd, err := windows.GetSecurityInfo(h, windows.SE_FILE_OBJECT, securityInfoFlags)
 	if err != nil {
 		return fmt.Errorf("%w: %s: security descriptor: %v", ErrStateDir, dir, err)
 	}

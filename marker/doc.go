@@ -5,18 +5,25 @@
 //
 // # Guarantees
 //
-// Atomic: a record is replaced by writing a temporary file in the same
-// directory, flushing it, closing it and renaming it over the old one, so a
-// reader sees the whole old record or the whole new one, never a mix, even
-// if the process dies at any step.
+// Atomic: a record is replaced by writing a temporary file (a name of its
+// own) in the same directory, flushing it and renaming it over the old one,
+// so a reader sees the whole old record or the whole new one, never a mix,
+// even if the process dies at any step.
 //
 // Durable: after [Store.Write] returns nil, the new record survives a power
 // cut. On Linux and macOS the file is fsynced before the rename and the
 // directory is fsynced after it; on Windows the file is flushed
-// (FlushFileBuffers) and renamed with MoveFileEx(MOVEFILE_WRITE_THROUGH),
-// which is the strongest promise Windows offers for a rename. Write returns
-// only when these have succeeded; a failure at any step returns an error and
-// leaves the old record in place.
+// (FlushFileBuffers), renamed through its own handle
+// (SetFileInformationByHandle, FileRenameInfoEx with POSIX semantics where
+// the file system has them) and flushed again, Windows having no directory
+// flush. Renames blocked by another process are retried until a deadline
+// ([Store.WriteBy]). Write returns only when these have succeeded; a
+// failure before the rename returns an error and leaves the old record in
+// place.
+//
+// Trusted: the state directory is checked when the store is opened (on
+// Windows through the handle that then holds it against renames), and every
+// record and log when it is opened: no link, one name, the owner's alone.
 //
 // Idempotent: writing a record that is byte for byte the one on disk does
 // nothing at all.

@@ -5,8 +5,10 @@ package marker
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,7 +20,22 @@ const (
 	noBlock  = unix.O_NONBLOCK
 )
 
-func renameDurable(from, to string) error { return os.Rename(from, to) }
+// renameByHandle is false: a POSIX rename goes by path, after the close,
+// and the directory flush makes it durable.
+const renameByHandle = false
+
+// createTempFile creates a temporary file for a record, 0600, never over an
+// existing file or through a symbolic link.
+func createTempFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
+}
+
+// renameDurable renames from over to. rename(2) is atomic and never fails
+// because another process holds either file, so there is nothing to retry;
+// f (closed) and deadline are unused.
+func renameDurable(f *os.File, from, to string, deadline time.Time) error {
+	return os.Rename(from, to)
+}
 
 // syncDir flushes a directory so that a rename in it survives a power cut.
 // Filesystems that cannot sync a directory (EINVAL, ENOTSUP) are tolerated,
@@ -39,18 +56,19 @@ func makeStateDir(dir string) error { return os.Mkdir(dir, 0o700) }
 
 // checkDir refuses a state directory that is a symbolic link, not a
 // directory, not owned by the caller, or writable by group or others.
-func checkDir(dir string) error {
+// It holds nothing open (nil pin).
+func checkDir(dir string) (io.Closer, error) {
 	fi, err := os.Lstat(dir)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrStateDir, dir, unwrapPath(err))
+		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, unwrapPath(err))
 	}
 	if fi.Mode()&os.ModeSymlink != 0 {
-		return fmt.Errorf("%w: state directory %s is a symbolic link; give the real path", ErrUntrusted, dir)
+		return nil, fmt.Errorf("%w: state directory %s is a symbolic link; give the real path", ErrUntrusted, dir)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
+		return nil, fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
 	}
-	return checkOwner(dir, fi, "state directory")
+	return nil, checkOwner(dir, fi, "state directory")
 }
 
 func checkOwner(path string, fi os.FileInfo, what string) error {
@@ -98,6 +116,9 @@ func checkTrusted(path string) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
 	}
+	if err := checkLinks(path, fi); err != nil {
+		return err
+	}
 	return checkOwner(path, fi, "file")
 }
 
@@ -109,7 +130,20 @@ func checkOpenFile(f *os.File, path string) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
 	}
+	if err := checkLinks(path, fi); err != nil {
+		return err
+	}
 	return checkOwner(path, fi, "file")
+}
+
+// checkLinks refuses a file with more than one name: a hard link planted
+// in the state directory makes a write through one name change a file
+// elsewhere (docs/design.md §6).
+func checkLinks(path string, fi os.FileInfo) error {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+		return fmt.Errorf("%w: %s has %d hard links; a record or log has one name only", ErrUntrusted, path, st.Nlink)
+	}
+	return nil
 }
 
 // openAppendTrusted opens or creates (0600) a file for appending, with the

@@ -3,9 +3,11 @@ package marker
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
@@ -17,55 +19,155 @@ const (
 	noBlock  = 0
 )
 
-// renameDurable moves from over to with MoveFileEx(REPLACE_EXISTING |
-// WRITE_THROUGH), retrying for up to two seconds while antivirus or an
-// indexer holds the target open (as rogpeppe/go-internal robustio does).
-func renameDurable(from, to string) error {
-	f, err := windows.UTF16PtrFromString(from)
+// renameByHandle is true: the record is renamed through the open handle of
+// the temporary file, flushed, then closed (writeDurable).
+const renameByHandle = true
+
+// Rename flags of FILE_RENAME_INFO for FileRenameInfoEx (winbase.h):
+// replace an existing target, and do so with POSIX semantics — the target
+// is replaced even while other handles (a reader, antivirus) hold it open,
+// and those handles keep the old file
+// (FILE_RENAME_INFORMATION, https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/ntifs/ns-ntifs-_file_rename_information;
+// FILE_RENAME_INFO, https://learn.microsoft.com/en-us/windows/win32/api/winbase/ns-winbase-file_rename_info).
+const (
+	fileRenameFlagReplaceIfExists = 0x1
+	fileRenameFlagPosixSemantics  = 0x2
+)
+
+// createTempFile creates a temporary file for a record, never over an
+// existing one (CREATE_NEW), with DELETE access so that it can be renamed
+// through its handle (SetFileInformationByHandle with FileRenameInfo needs
+// it: https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-setfileinformationbyhandle).
+// It inherits the state directory's DACL.
+func createTempFile(path string) (*os.File, error) {
+	p, err := windows.UTF16PtrFromString(path)
 	if err != nil {
-		return err
+		return nil, &fs.PathError{Op: "create", Path: path, Err: err}
 	}
-	t, err := windows.UTF16PtrFromString(to)
+	h, err := windows.CreateFile(p, windows.GENERIC_WRITE|windows.DELETE|windows.SYNCHRONIZE,
+		windows.FILE_SHARE_READ|windows.FILE_SHARE_DELETE, nil, windows.CREATE_NEW, windows.FILE_ATTRIBUTE_NORMAL, 0)
 	if err != nil {
-		return err
+		return nil, &fs.PathError{Op: "create", Path: path, Err: err}
 	}
-	deadline := time.Now().Add(2 * time.Second)
+	return os.NewFile(uintptr(h), path), nil
+}
+
+// renameDurable renames the open temporary file f over to through its
+// handle: FileRenameInfoEx with REPLACE_IF_EXISTS | POSIX_SEMANTICS (NTFS
+// on Windows 10 1607 and later), else FileRenameInfo with ReplaceIfExists.
+// A rename by handle is one metadata operation of the file system; its
+// durability comes from FlushFileBuffers on the same handle afterwards
+// (writeDurable), not from MoveFileEx's MOVEFILE_WRITE_THROUGH, which only
+// "guarantees that a move performed as a copy and delete operation is
+// flushed to disk"
+// (https://learn.microsoft.com/en-us/windows/win32/api/winbase/nf-winbase-movefileexw);
+// a same-volume rename is no such move. A sharing violation (another
+// process holds the record without FILE_SHARE_DELETE) is retried until
+// deadline, never past it.
+func renameDurable(f *os.File, from, to string, deadline time.Time) error {
+	h := windows.Handle(f.Fd())
+	ex := true
 	for delay := 5 * time.Millisecond; ; delay *= 2 {
-		err = windows.MoveFileEx(f, t, windows.MOVEFILE_REPLACE_EXISTING|windows.MOVEFILE_WRITE_THROUGH)
+		var err error
+		if ex {
+			err = setRenameInfo(h, to, windows.FileRenameInfoEx, fileRenameFlagReplaceIfExists|fileRenameFlagPosixSemantics)
+			if err != nil && !transient(err) {
+				// Not NTFS, an older Windows, or Wine: the classic form.
+				ex = false
+				err = setRenameInfo(h, to, windows.FileRenameInfo, 1)
+			}
+		} else {
+			err = setRenameInfo(h, to, windows.FileRenameInfo, 1)
+		}
 		if err == nil {
 			return nil
 		}
-		if !transient(err) || time.Now().After(deadline) {
-			return &os.LinkError{Op: "MoveFileEx", Old: from, New: to, Err: err}
+		wait := min(delay, 200*time.Millisecond)
+		if !transient(err) || time.Now().Add(wait).After(deadline) {
+			return &os.LinkError{Op: "SetFileInformationByHandle", Old: from, New: to, Err: err}
 		}
-		time.Sleep(min(delay, 200*time.Millisecond))
+		time.Sleep(wait)
 	}
+}
+
+// setRenameInfo calls SetFileInformationByHandle with a FILE_RENAME_INFO
+// naming to (absolute). flags is the Flags of FileRenameInfoEx, or for
+// FileRenameInfo 1 in ReplaceIfExists (the first byte of the same union).
+func setRenameInfo(h windows.Handle, to string, class uint32, flags uint32) error {
+	name, err := windows.UTF16FromString(to)
+	if err != nil {
+		return err
+	}
+	type renameInfo struct {
+		flags          uint32 // union { BOOLEAN ReplaceIfExists; DWORD Flags; }
+		rootDirectory  windows.Handle
+		fileNameLength uint32
+		fileName       [1]uint16
+	}
+	nameOff := unsafe.Offsetof(renameInfo{}.fileName)
+	size := nameOff + uintptr(len(name))*2
+	buf := make([]uint64, (size+7)/8) // 8-byte aligned, as the structure needs
+	info := (*renameInfo)(unsafe.Pointer(&buf[0]))
+	info.flags = flags
+	info.fileNameLength = uint32(len(name)-1) * 2 // bytes, without the NUL
+	copy(unsafe.Slice((*uint16)(unsafe.Add(unsafe.Pointer(&buf[0]), nameOff)), len(name)), name)
+	return windows.SetFileInformationByHandle(h, class, (*byte)(unsafe.Pointer(&buf[0])), uint32(size))
 }
 
 func transient(err error) bool {
 	return errors.Is(err, windows.ERROR_SHARING_VIOLATION) || errors.Is(err, windows.ERROR_ACCESS_DENIED) || errors.Is(err, windows.ERROR_LOCK_VIOLATION)
 }
 
-// syncDir does nothing: Windows cannot flush a directory; MoveFileEx with
-// MOVEFILE_WRITE_THROUGH is the durable step there.
+// syncDir does nothing: Microsoft documents no way to flush a directory
+// (FlushFileBuffers takes a file or a volume,
+// https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-flushfilebuffers).
+// The rename's own flush is FlushFileBuffers on the renamed file's handle,
+// in writeDurable.
 func syncDir(dir string) error { return nil }
 
-// checkDir refuses a state directory that is a symbolic link or junction
-// (reparse point), not a directory, or that someone other than SYSTEM,
-// Administrators or upwrap's own account could write (checkACL). It runs
-// on every open of the store, so on every read.
-func checkDir(dir string) error {
-	fi, err := os.Lstat(dir)
+// checkDir opens the state directory once and checks it through that
+// handle: not a symbolic link or junction (opened with
+// FILE_FLAG_OPEN_REPARSE_POINT, so the reparse point itself is what is
+// checked), a directory, and an owner and DACL that only SYSTEM,
+// Administrators or upwrap's own account could change (GetSecurityInfo on
+// the handle: checkHandleDirACL). The handle stays open as the store's pin:
+// opened without FILE_SHARE_DELETE, it keeps anyone from renaming or
+// deleting the directory, so the path names the checked directory for as
+// long as the store is used ("Enables subsequent open operations on a file
+// or device to request delete access. Otherwise, other processes cannot
+// open the file or device if they request delete access", CreateFile,
+// https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-createfilew;
+// FILE_FLAG_BACKUP_SEMANTICS opens a directory, same page).
+func checkDir(dir string) (io.Closer, error) {
+	p, err := windows.UTF16PtrFromString(dir)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrStateDir, dir, unwrapPath(err))
+		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, err)
 	}
-	if fi.Mode()&(os.ModeSymlink|os.ModeIrregular) != 0 {
-		return fmt.Errorf("%w: state directory %s is a symbolic link or junction; give the real path", ErrUntrusted, dir)
+	h, err := windows.CreateFile(p, windows.READ_CONTROL|windows.FILE_READ_ATTRIBUTES|windows.SYNCHRONIZE,
+		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE, nil, windows.OPEN_EXISTING,
+		windows.FILE_FLAG_BACKUP_SEMANTICS|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, err)
 	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
+	pin := os.NewFile(uintptr(h), dir)
+	var info windows.ByHandleFileInformation
+	if err := windows.GetFileInformationByHandle(h, &info); err != nil {
+		pin.Close()
+		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, err)
 	}
-	return checkDirACL(dir)
+	if info.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0 {
+		pin.Close()
+		return nil, fmt.Errorf("%w: state directory %s is a symbolic link or junction; give the real path", ErrUntrusted, dir)
+	}
+	if info.FileAttributes&windows.FILE_ATTRIBUTE_DIRECTORY == 0 {
+		pin.Close()
+		return nil, fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
+	}
+	if err := checkHandleDirACL(h, dir); err != nil {
+		pin.Close()
+		return nil, err
+	}
+	return pin, nil
 }
 
 // openNoFollow opens path without following a reparse point and checks the
@@ -93,6 +195,13 @@ func openNoFollow(path string, access, disposition uint32) (*os.File, error) {
 	if info.FileAttributes&windows.FILE_ATTRIBUTE_DIRECTORY != 0 {
 		windows.CloseHandle(h)
 		return nil, fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
+	}
+	// A hard link planted in the state directory would make a write
+	// through one name change a file elsewhere (BY_HANDLE_FILE_INFORMATION.nNumberOfLinks,
+	// https://learn.microsoft.com/en-us/windows/win32/api/fileapi/ns-fileapi-by_handle_file_information).
+	if info.NumberOfLinks > 1 {
+		windows.CloseHandle(h)
+		return nil, fmt.Errorf("%w: %s has %d hard links; a record or log has one name only", ErrUntrusted, path, info.NumberOfLinks)
 	}
 	if err := checkHandleACL(h, path); err != nil {
 		windows.CloseHandle(h)

@@ -39,6 +39,21 @@ func (s State) Valid() bool {
 	return false
 }
 
+// Child identifies the started command's process tree, so that a later run can tell whether it lives.
+type Child struct {
+	PID       int    `json:"pid"`
+	StartTime uint64 `json:"start_time"`           // Linux: /proc/PID/stat field 22; Windows: creation FILETIME
+	Session   int    `json:"session,omitempty"`    // Linux: the child's session id
+	Cgroup    string `json:"cgroup,omitempty"`     // Linux: the cgroup v2 upwrap created for the tree, if any
+	JobObject string `json:"job_object,omitempty"` // Windows: name of the job object holding the tree
+}
+
+// Daemon is a process the command left running on its own (its own session, none of the output pipes).
+type Daemon struct {
+	PID  int    `json:"pid"`
+	Name string `json:"name"`
+}
+
 // Record is one job's record. Its JSON keys are part of upwrap's API
 // (DESIGN §3): callers parse them, so they keep their meaning across
 // releases; new keys may be added.

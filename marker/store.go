@@ -2,6 +2,8 @@ package marker
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -10,11 +12,16 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Store is a state directory: one record, one lock file and one log per job.
 type Store struct {
 	dir string
+	// pin keeps the state directory open, as checked, while the store is
+	// in use (Windows: a handle that forbids renaming or deleting it);
+	// nil where the OS has no such hold.
+	pin io.Closer
 }
 
 // Open returns the store in dir after checking that dir is the caller's
@@ -33,10 +40,11 @@ func Open(dir string, create bool) (*Store, error) {
 			return nil, fmt.Errorf("%w: create %s: %v", ErrStateDir, abs, unwrapPath(err))
 		}
 	}
-	if err := checkDir(abs); err != nil {
+	pin, err := checkDir(abs)
+	if err != nil {
 		return nil, err
 	}
-	return &Store{dir: abs}, nil
+	return &Store{dir: abs, pin: pin}, nil
 }
 
 // Dir returns the absolute path of the state directory.
@@ -49,7 +57,18 @@ func (s *Store) RecordPath(id ID) string { return filepath.Join(s.dir, string(id
 func (s *Store) LogPath(id ID) string { return filepath.Join(s.dir, string(id)+".log") }
 
 func (s *Store) lockPath(id ID) string { return filepath.Join(s.dir, string(id)+".lock") }
-func (s *Store) tempPath(id ID) string { return filepath.Join(s.dir, "."+string(id)+".json.tmp") }
+
+// tempPath returns a new temporary file name for a job's record: unique, so
+// that a stale one held open by antivirus never blocks a write.
+func (s *Store) tempPath(id ID) string {
+	var b [6]byte
+	rand.Read(b[:])
+	return filepath.Join(s.dir, "."+string(id)+".json."+hex.EncodeToString(b[:])+".tmp")
+}
+
+// tempPattern matches every temporary file of a job's record, and the
+// fixed name of older versions.
+func (s *Store) tempPattern(id ID) string { return filepath.Join(s.dir, "."+string(id)+".json*.tmp") }
 
 // Read returns a job's record. Errors wrap [ErrNotFound], [ErrCorrupt],
 // [ErrNewerSchema] or [ErrUntrusted].
@@ -97,6 +116,13 @@ func (s *Store) readRaw(id ID) ([]byte, error) {
 // the record; an error wrapping [ErrMirror] means the record itself was
 // written.
 func (s *Store) Write(id ID, r *Record) error {
+	return s.WriteBy(id, r, time.Now().Add(renameRetry))
+}
+
+// WriteBy is [Store.Write] with the rename retried (while another process
+// holds the record) at most until deadline, e.g. what is left of the few
+// seconds Windows gives a process at shutdown.
+func (s *Store) WriteBy(id ID, r *Record, deadline time.Time) error {
 	if r.Job != id {
 		return fmt.Errorf("write record %s: record names job %q", id, r.Job)
 	}
@@ -115,7 +141,8 @@ func (s *Store) Write(id ID, r *Record) error {
 	if old, err := s.readRaw(id); err == nil && bytes.Equal(old, b) {
 		return s.mirror(id, r, b)
 	}
-	if err := writeDurable(s.dir, s.tempPath(id), s.RecordPath(id), b); err != nil {
+	removeStaleTemps(s.tempPattern(id))
+	if err := writeDurable(s.dir, s.tempPath(id), s.RecordPath(id), b, deadline); err != nil {
 		return fmt.Errorf("write record %s: %w: %w", id, ErrStateDir, err)
 	}
 	return s.mirror(id, r, b)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,7 +138,7 @@ func TestWriteFailuresKeepTheOldRecord(t *testing.T) {
 		{"short write", func() { writeFile = func(f *os.File, b []byte) (int, error) { return f.Write(b[:len(b)/2]) } }},
 		{"sync", func() { syncFile = func(*os.File) error { return boom } }},
 		{"close", func() { closeFile = func(f *os.File) error { f.Close(); return boom } }},
-		{"rename", func() { rename = func(string, string) error { return boom } }},
+		{"rename", func() { rename = func(*os.File, string, string, time.Time) error { return boom } }},
 		{"dir sync", func() { syncDirFn = func(string) error { return boom } }},
 	}
 	saved := []any{createTemp, writeFile, syncFile, closeFile, rename, syncDirFn}
@@ -146,7 +147,7 @@ func TestWriteFailuresKeepTheOldRecord(t *testing.T) {
 		writeFile = saved[1].(func(*os.File, []byte) (int, error))
 		syncFile = saved[2].(func(*os.File) error)
 		closeFile = saved[3].(func(*os.File) error)
-		rename = saved[4].(func(string, string) error)
+		rename = saved[4].(func(*os.File, string, string, time.Time) error)
 		syncDirFn = saved[5].(func(string) error)
 	}
 	for _, st := range steps {
@@ -194,12 +195,17 @@ func TestWriteFailuresKeepTheOldRecord(t *testing.T) {
 
 func TestStaleTempFileIsReplaced(t *testing.T) {
 	s := newStore(t)
-	os.WriteFile(s.tempPath("win11"), []byte("torn"), 0o600)
+	stale := []string{s.tempPath("win11"), filepath.Join(s.Dir(), ".win11.json.tmp")}
+	for _, p := range stale {
+		os.WriteFile(p, []byte("torn"), 0o600)
+	}
 	if err := s.Write("win11", sampleRecord()); err != nil {
 		t.Fatalf("Write with a stale temporary file: %v", err)
 	}
-	if _, err := os.Stat(s.tempPath("win11")); !os.IsNotExist(err) {
-		t.Errorf("temporary file left behind")
+	for _, p := range stale {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("temporary file %s left behind", p)
+		}
 	}
 }
 
@@ -252,5 +258,22 @@ func TestListAndRemove(t *testing.T) {
 	}
 	if err := s.Remove("b"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second Remove = %v, want ErrNotFound", err)
+	}
+}
+
+// TestHardLinkRefused: a record with a second name (a hard link planted
+// in the state directory, or pointing out of it) is refused, not read or
+// written through.
+func TestHardLinkRefused(t *testing.T) {
+	s := newStore(t)
+	if err := s.Write("win11", sampleRecord()); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "elsewhere.json")
+	if err := os.Link(s.RecordPath("win11"), other); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	if _, err := s.Read("win11"); !errors.Is(err, ErrUntrusted) || !strings.Contains(err.Error(), "hard links") {
+		t.Errorf("Read of a hard-linked record = %v, want ErrUntrusted naming the links", err)
 	}
 }

@@ -2,6 +2,8 @@ package marker
 
 import (
 	"errors"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,8 +60,11 @@ func TestWindowsStateDirOthersMayWrite(t *testing.T) {
 	}
 }
 
-// TestWindowsRecordWrite: records are replaced with MoveFileEx, also while
-// another process (antivirus) holds the old one open for a moment.
+// TestWindowsRecordWrite: records are renamed into place through the
+// temporary file's handle, also while another process (antivirus, a
+// reader) holds the old one open: without FILE_SHARE_DELETE for a moment
+// (retried), and with it for the whole write (replaced at once; the
+// holder keeps reading the old record).
 func TestWindowsRecordWrite(t *testing.T) {
 	st, err := Open(filepath.Join(wintest.TempDir(t), "state"), true)
 	if err != nil {
@@ -69,8 +74,6 @@ func TestWindowsRecordWrite(t *testing.T) {
 	if err := st.Write("job", r); err != nil {
 		t.Fatal(err)
 	}
-	// Hold the record without FILE_SHARE_DELETE: MoveFileEx over it fails
-	// with a sharing violation until it is closed.
 	p, _ := windows.UTF16PtrFromString(st.RecordPath("job"))
 	h, err := windows.CreateFile(p, windows.GENERIC_READ, windows.FILE_SHARE_READ, nil, windows.OPEN_EXISTING, 0, 0)
 	if err != nil {
@@ -88,9 +91,121 @@ func TestWindowsRecordWrite(t *testing.T) {
 	if err != nil || got.Reason != "second" {
 		t.Fatalf("read back %+v, %v", got, err)
 	}
-	// The temporary file is gone.
-	if _, err := openTrusted(st.tempPath("job")); err == nil {
-		t.Error("temporary file left behind")
+
+	// A second handle that shares delete, open across the write: with
+	// POSIX semantics (FileRenameInfoEx, NTFS on Windows 10 1607+) the
+	// record is replaced at once and the holder keeps the old one; without
+	// them (Wine, FAT, older Windows) the rename waits for the holder
+	// until the deadline, then fails with the old record intact.
+	posix := posixRenameSupported(t, st.Dir())
+	t.Logf("FileRenameInfoEx with POSIX semantics supported: %v", posix)
+	old, err := openTrusted(st.RecordPath("job"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Reason = "third"
+	start := time.Now()
+	err = st.WriteBy("job", r, time.Now().Add(500*time.Millisecond))
+	t.Logf("record write with a second handle open on the old record all along: %v (error: %v)", time.Since(start), err)
+	held, _ := io.ReadAll(old)
+	old.Close()
+	if !strings.Contains(string(held), `"second"`) {
+		t.Errorf("the second handle reads %q, want the old record", held)
+	}
+	want := "third"
+	if err != nil {
+		if posix {
+			t.Fatalf("write while a second handle held the record: %v", err)
+		}
+		want = "second"
+	}
+	if got, err := st.Read("job"); err != nil || got.Reason != want {
+		t.Fatalf("read back %+v, %v; want reason %s", got, err, want)
+	}
+
+	// The same holder letting go after 100 ms, as a scan does.
+	old, err = openTrusted(st.RecordPath("job"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		old.Close()
+	}()
+	r.Reason = "fourth"
+	start = time.Now()
+	err = st.Write("job", r)
+	t.Logf("record write with a second handle open on the old record for 100 ms: %v", time.Since(start))
+	if err != nil {
+		t.Fatalf("write while a second handle held the record for 100 ms: %v", err)
+	}
+	if left, _ := filepath.Glob(st.tempPattern("job")); len(left) > 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+// TestWindowsRenameDeadline: a rename blocked by a holder is retried only
+// until the caller's deadline (the shutdown budget), then fails with the
+// old record intact.
+func TestWindowsRenameDeadline(t *testing.T) {
+	st, err := Open(filepath.Join(wintest.TempDir(t), "state"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Record{Job: "job", State: Running, Reason: "first"}
+	if err := st.Write("job", r); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := windows.UTF16PtrFromString(st.RecordPath("job"))
+	h, err := windows.CreateFile(p, windows.GENERIC_READ, windows.FILE_SHARE_READ, nil, windows.OPEN_EXISTING, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer windows.CloseHandle(h)
+	r.Reason = "second"
+	start := time.Now()
+	err = st.WriteBy("job", r, time.Now().Add(300*time.Millisecond))
+	took := time.Since(start)
+	if err == nil {
+		t.Skip("the held record was replaced at once: this file system lets POSIX semantics replace a file open without FILE_SHARE_DELETE")
+	}
+	if took > 2*time.Second {
+		t.Errorf("the rename was retried for %v, past its 300 ms deadline", took)
+	}
+	windows.CloseHandle(h)
+	if got, err := st.Read("job"); err != nil || got.Reason != "first" {
+		t.Fatalf("after a failed write: %+v, %v", got, err)
+	}
+}
+
+// posixRenameSupported reports whether FileRenameInfoEx with POSIX
+// semantics works in dir.
+func posixRenameSupported(t *testing.T, dir string) bool {
+	a, b := filepath.Join(dir, "probe-a"), filepath.Join(dir, "probe-b")
+	os.WriteFile(b, nil, 0o600)
+	defer os.Remove(b)
+	f, err := createTempFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(a)
+	defer f.Close()
+	return setRenameInfo(windows.Handle(f.Fd()), b, windows.FileRenameInfoEx, fileRenameFlagReplaceIfExists|fileRenameFlagPosixSemantics) == nil
+}
+
+// BenchmarkWindowsRecordWrite: one record write (temporary file, flush,
+// rename by handle, flush).
+func BenchmarkWindowsRecordWrite(b *testing.B) {
+	st, err := Open(filepath.Join(wintest.TempDir(b), "state"), true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &Record{Job: "job", State: Running}
+	for i := 0; b.Loop(); i++ {
+		r.Attempts = i + 1
+		if err := st.Write("job", r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -136,5 +251,94 @@ func TestWindowsRegistryMirror(t *testing.T) {
 	}
 	if _, err := registry.OpenKey(registry.LOCAL_MACHINE, mirrorPath("plain"), registry.QUERY_VALUE|registry.WOW64_64KEY); !errors.Is(err, registry.ErrNotExist) {
 		t.Errorf("an unmirrored job got a key: %v", err)
+	}
+}
+
+// TestWindowsForeignOwnedStateDir: a state directory that a user created
+// before upwrap's first run (owner: that user; grants: theirs) is refused
+// with a fix that sets the owner too; once the fix's changes are made
+// (here through SetNamedSecurityInfo: Wine's icacls is a stub that changes
+// nothing, and TestIcaclsFixWorks checks the commands themselves), it is
+// accepted.
+func TestWindowsForeignOwnedStateDir(t *testing.T) {
+	dir := filepath.Join(wintest.TempDir(t), "state")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const mallory = "S-1-5-32-545" // Users: a SID that is not upwrap's
+	sd, err := windows.SecurityDescriptorFromString("O:" + mallory + "D:(A;OICI;FA;;;" + mallory + ")(A;OICI;FA;;;SY)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, _, _ := sd.Owner()
+	dacl, _, _ := sd.DACL()
+	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION, owner, nil, dacl, nil); err != nil {
+		t.Skipf("cannot give the directory another owner here: %v", err)
+	}
+	got, _ := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, securityInfoFlags)
+	t.Logf("pre-created: %s", got)
+	if o, _, _ := got.Owner(); o == nil || o.String() != mallory {
+		t.Skipf("the owner did not change (%v): Wine keeps the Unix owner; only real Windows shows this (TestIcaclsFixWorks checks the fix on the descriptor's model)", o)
+	}
+	_, err = Open(dir, true)
+	if !errors.Is(err, ErrUntrusted) {
+		t.Fatalf("Open of a foreign-owned directory = %v, want ErrUntrusted", err)
+	}
+	t.Logf("refusal: %v", err)
+	if !strings.Contains(err.Error(), `/setowner *S-1-5-32-544`) || !strings.Contains(err.Error(), `/remove:g *`+mallory) {
+		t.Errorf("the fix does not set the owner and remove the user's grant: %v", err)
+	}
+	// What the fix does: owner Administrators, a protected DACL for SYSTEM
+	// and Administrators, the user's grant gone.
+	fixed, _ := windows.SecurityDescriptorFromString("O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)")
+	owner, _, _ = fixed.Owner()
+	dacl, _, _ = fixed.DACL()
+	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
+		windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, owner, nil, dacl, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, true); err != nil {
+		t.Errorf("after the fix: %v", err)
+	}
+}
+
+// TestWindowsStateDirPinned: while a store is open, its directory cannot
+// be renamed (and so not swapped for another): it was checked through the
+// handle that pins it.
+func TestWindowsStateDirPinned(t *testing.T) {
+	base := wintest.TempDir(t)
+	dir := filepath.Join(base, "state")
+	st, err := Open(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = os.Rename(dir, filepath.Join(base, "moved"))
+	t.Logf("rename of the open state directory: %v", err)
+	if err == nil && wintest.Wine() {
+		t.Skip("Wine renames a directory held open without FILE_SHARE_DELETE; only real Windows shows the pin")
+	}
+	if err == nil {
+		t.Error("the state directory was renamed while the store held it")
+	}
+	st.pin.Close()
+	if err := os.Rename(dir, filepath.Join(base, "moved")); err != nil {
+		t.Errorf("rename once the store let go: %v", err)
+	}
+}
+
+// TestWindowsHardLinkRefused: a record with a second name is refused.
+func TestWindowsHardLinkRefused(t *testing.T) {
+	st, err := Open(filepath.Join(wintest.TempDir(t), "state"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write("job", &Record{Job: "job", State: Running}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(st.RecordPath("job"), st.RecordPath("job")+".2"); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	if _, err := st.Read("job"); !errors.Is(err, ErrUntrusted) || !strings.Contains(err.Error(), "hard links") {
+		t.Errorf("Read of a hard-linked record = %v, want ErrUntrusted naming the links", err)
 	}
 }

@@ -3,42 +3,49 @@ package marker
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/upwrap/upwrap/internal/crashpoint"
 )
 
+// renameRetry bounds how long a rename is retried while another process
+// (antivirus, an indexer) holds the record, when the caller gives no
+// earlier deadline ([Store.WriteBy]).
+const renameRetry = 2 * time.Second
+
 // Fault-injection seams: the tests replace them to fail each step of a
 // write. Production code never changes them.
 var (
-	createTemp = func(path string) (*os.File, error) {
-		return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
-	}
-	writeFile = func(f *os.File, b []byte) (int, error) { return f.Write(b) }
-	syncFile  = func(f *os.File) error { return f.Sync() }
-	closeFile = func(f *os.File) error { return f.Close() }
-	rename    = renameDurable
-	syncDirFn = syncDir
+	createTemp = createTempFile
+	writeFile  = func(f *os.File, b []byte) (int, error) { return f.Write(b) }
+	syncFile   = func(f *os.File) error { return f.Sync() }
+	closeFile  = func(f *os.File) error { return f.Close() }
+	rename     = renameDurable
+	syncDirFn  = syncDir
 )
 
 // writeDurable replaces dst with b: write a temporary file in the same
-// directory, flush it, close it (Windows cannot rename an open file), rename
-// it over dst, then flush the directory so the rename itself survives a
-// power cut. On any error the temporary file is removed and dst is
-// untouched, except after a successful rename, when only the directory
-// flush failed and the caller must not claim durability.
-func writeDurable(dir, tmp, dst string, b []byte) (err error) {
-	// A temporary file left by a process that died mid-write: the caller
-	// holds the job's lock, so no one else is writing it.
-	os.Remove(tmp)
+// directory, flush it, rename it over dst, then make the rename itself
+// durable. Where the rename goes by path (POSIX), the file is closed first
+// and the directory flushed after; where it goes through the open handle
+// (Windows, renameByHandle), the file is flushed again after the rename and
+// closed last. Renames are retried at most until deadline. On any error the
+// temporary file is removed and dst is untouched, except after a
+// successful rename, when only the last flush failed and the caller must
+// not claim durability.
+func writeDurable(dir, tmp, dst string, b []byte, deadline time.Time) (err error) {
 	f, err := createTemp(tmp)
 	if err != nil {
 		return fmt.Errorf("create temporary file: %w", err)
 	}
 	crashpoint.Hit("after-temp-create")
-	renamed := false
+	renamed, closed := false, false
 	defer func() {
 		if err != nil && !renamed {
-			f.Close()
+			if !closed {
+				f.Close()
+			}
 			os.Remove(tmp)
 		}
 	}()
@@ -54,18 +61,38 @@ func writeDurable(dir, tmp, dst string, b []byte) (err error) {
 		return fmt.Errorf("flush temporary file: %w", err)
 	}
 	crashpoint.Hit("after-fsync")
-	if err := closeFile(f); err != nil {
-		return fmt.Errorf("close temporary file: %w", err)
+	if !renameByHandle {
+		closed = true
+		if err := closeFile(f); err != nil {
+			return fmt.Errorf("close temporary file: %w", err)
+		}
 	}
-	if err := rename(tmp, dst); err != nil {
+	if err := rename(f, tmp, dst, deadline); err != nil {
 		return fmt.Errorf("rename into place: %w", err)
 	}
 	renamed = true
 	crashpoint.Hit("after-rename")
+	if renameByHandle {
+		err := syncFile(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("flush after the rename: %w", err)
+		}
+	}
 	crashpoint.Hit("before-dir-sync")
 	if err := syncDirFn(dir); err != nil {
 		return fmt.Errorf("flush directory: %w", err)
 	}
 	crashpoint.Hit("after-dir-sync")
 	return nil
+}
+
+// removeStaleTemps removes the temporary files of a job left by a process
+// that died mid-write. The caller holds the job's lock, so no one else is
+// writing them.
+func removeStaleTemps(pattern string) {
+	names, _ := filepath.Glob(pattern)
+	for _, n := range names {
+		os.Remove(n)
+	}
 }

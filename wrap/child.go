@@ -73,6 +73,7 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 
 	cmd := exec.Command(path, opts.Argv[1:]...)
 	cmd.Args = slices.Clone(opts.Argv)
+	setCmdLine(cmd, opts.cmdLine)
 	cmd.Stdin = opts.Stdin
 	stdout, stderr := log.tee("stdout", opts.Stdout), log.tee("stderr", opts.Stderr)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -207,7 +208,9 @@ wait:
 			}
 			onNotice(j.probe.ShutdownNotice(ctx, sig), sig)
 		case req := <-notices:
+			j.writeBy = req.by
 			onNotice(req.n, nil)
+			j.writeBy = time.Time{}
 			close(req.done)
 		}
 	}

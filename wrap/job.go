@@ -50,6 +50,9 @@ type job struct {
 	version string
 	// textfile is told of every record written; nil without --textfile.
 	textfile *textfile
+	// writeBy, when set, is the latest moment a record write may retry
+	// until: what is left of a shutdown notice's budget.
+	writeBy time.Time
 }
 
 // openJob opens the state directory and validates the job id (derived from
@@ -87,7 +90,12 @@ func (j *job) write(r *marker.Record) error {
 	if j.witnesses != nil {
 		r.Extra = withWitnesses(r.Extra, j.witnesses)
 	}
-	err := j.store.Write(j.id, r)
+	var err error
+	if j.writeBy.IsZero() {
+		err = j.store.Write(j.id, r)
+	} else {
+		err = j.store.WriteBy(j.id, r, j.writeBy)
+	}
 	if err == nil || errors.Is(err, marker.ErrMirror) {
 		// After the record, never before it (docs/design.md §9).
 		j.textfile.changed()

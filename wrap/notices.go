@@ -3,6 +3,7 @@ package wrap
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/upwrap/upwrap/detect"
 )
@@ -12,7 +13,14 @@ import (
 type noticeReq struct {
 	n    detect.Notice
 	done chan struct{}
+	// by is when the OS stops waiting for the answer: the record's write
+	// must not retry past it.
+	by time.Time
 }
+
+// noticeMargin is kept from the notice budget for what follows the write
+// (the acknowledgement, the log).
+const noticeMargin = 500 * time.Millisecond
 
 // watchNotices starts the probe's notice watcher, when it has one, and
 // returns the channel its notices arrive on. The watcher's handler returns
@@ -26,7 +34,7 @@ func watchNotices(ctx context.Context, probe detect.Probe, log *jobLog) (<-chan 
 	}
 	quit := make(chan struct{})
 	handle := func(n detect.Notice) {
-		req := noticeReq{n: n, done: make(chan struct{})}
+		req := noticeReq{n: n, done: make(chan struct{}), by: time.Now().Add(detect.NoticeBudget - noticeMargin)}
 		select {
 		case ch <- req:
 		case <-quit:

@@ -36,6 +36,12 @@ type Options struct {
 	// LogFormat is "text", "json" or "cmtrace"; "" keeps the format of the
 	// existing log, text for a new one.
 	LogFormat string
+	// RawCmdLine (Windows) starts the command with the text after "--" of
+	// upwrap's own command line exactly as the caller typed it, for
+	// programs that parse their command line in their own way. Without it
+	// the command line is written from Argv for the program's kind of
+	// parser (docs/design.md §10). Outside Windows it is a usage error.
+	RawCmdLine bool
 	// WaitTree waits for every descendant of the child, not only the child.
 	WaitTree bool
 	// IgnorePending lists --ignore-pending rules: a source name, or
@@ -67,6 +73,10 @@ type Options struct {
 	// gets while upwrap waits for the command and its process tree; 0 means
 	// 5 minutes, a negative value means none.
 	Heartbeat time.Duration
+
+	// cmdLine is the Windows command line Run computed from Argv or
+	// RawCmdLine; "" elsewhere.
+	cmdLine string
 }
 
 func (o *Options) maxAttempts() int {

@@ -31,6 +31,11 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 	if opts.Argv[0] == "" {
 		return nil, fmt.Errorf("%w: the command name is empty", ErrUsage)
 	}
+	cmdLine, err := childCmdLine(opts.Argv, opts.RawCmdLine)
+	if err != nil {
+		return nil, err
+	}
+	opts.cmdLine = cmdLine
 	j, err := openJob(opts.StateDir, opts.Job, opts.Argv, true, probe)
 	if err != nil {
 		return nil, err

@@ -66,7 +66,7 @@ _upwrap() {
 		COMPREPLY=($(compgen -W "run status resume mark clear pending version help" -- "$cur"))
 		;;
 	run)
-		COMPREPLY=($(compgen -W "--exit-codes --expect-reboot --ignore-pending --job --json --log --log-format --max-attempts --quiet --reboot-codes --registry --restart-codes --state-dir --success-codes --textfile --timeout --verify --wait-tree --" -- "$cur"))
+		COMPREPLY=($(compgen -W "--exit-codes --expect-reboot --ignore-pending --job --json --log --log-format --max-attempts --quiet --raw-cmdline --reboot-codes --registry --restart-codes --state-dir --success-codes --textfile --timeout --verify --wait-tree --" -- "$cur"))
 		;;
 	status)
 		COMPREPLY=($(compgen -W "--all --detection --exit-codes --format --job --json --max-attempts --state-dir" -- "$cur"))

@@ -14,7 +14,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         'help' = 'Shows a list of commands or help for one command'
     }
     $flags = @{
-        'run' = @('--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--max-attempts', '--quiet', '--reboot-codes', '--registry', '--restart-codes', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify', '--wait-tree')
+        'run' = @('--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--max-attempts', '--quiet', '--raw-cmdline', '--reboot-codes', '--registry', '--restart-codes', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify', '--wait-tree')
         'status' = @('--all', '--detection', '--exit-codes', '--format', '--job', '--json', '--max-attempts', '--state-dir')
         'resume' = @('--all', '--exit-codes', '--job', '--json', '--log-format', '--max-attempts', '--state-dir', '--textfile')
         'mark' = @('--exit-codes', '--job', '--json', '--reason', '--state', '--state-dir', '--textfile')
@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--log-format' = 'job log format: text, json (JSON lines) or cmtrace (CMTrace/OneTrace) (default: the format the log already has, else text)'
         '--max-attempts' = 'starts of a failing job before upwrap gives up'
         '--quiet' = 'no status line on a terminal, and no summary line when the job succeeded'
+        '--raw-cmdline' = 'Windows: start the command with the text after -- exactly as typed, for programs that parse their command line their own way'
         '--reboot-codes' = 'child exit codes meaning success, reboot required (default: 3010 in the msi profile, none in posix)'
         '--registry' = 'Windows: mirror the job''s state into HKLM\SOFTWARE\upwrap\Jobs\<job> for registry detection rules'
         '--restart-codes' = 'child exit codes meaning success, the child started the restart (default: 1641 in msi, none in posix)'

@@ -82,7 +82,8 @@ func traceEvents(path, stateDir, job string) ([]string, error) {
 		return nil, err
 	}
 	defer f.Close()
-	temp := filepath.Join(stateDir, "."+job+".json.tmp")
+	// Each write has a temporary file of its own: .JOB.json.<hex>.tmp.
+	temp := regexp.MustCompile(regexp.QuoteMeta(`"`+filepath.Join(stateDir, "."+job+".json.")) + `[0-9a-f]+\.tmp"`)
 	record := filepath.Join(stateDir, job+".json")
 	pending := map[string]string{} // pid -> start of an unfinished call
 	fds := map[int]string{}        // fd -> "temp" or "dir"
@@ -121,7 +122,7 @@ func traceEvents(path, stateDir, job string) ([]string, error) {
 				continue
 			}
 			switch {
-			case strings.Contains(args, strconv.Quote(temp)):
+			case temp.MatchString(args):
 				fds[ret] = "temp"
 				evs = append(evs, "open-temp")
 			case strings.Contains(args, strconv.Quote(stateDir)+","):
@@ -142,7 +143,7 @@ func traceEvents(path, stateDir, job string) ([]string, error) {
 				evs = append(evs, "fsync-"+k)
 			}
 		case "rename", "renameat", "renameat2":
-			if ret == 0 && strings.Contains(args, strconv.Quote(temp)) && strings.Contains(args, strconv.Quote(record)) {
+			if ret == 0 && temp.MatchString(args) && strings.Contains(args, strconv.Quote(record)) {
 				evs = append(evs, "rename")
 			}
 		}

@@ -40,3 +40,10 @@ func removeTree(t testing.TB, dir string) {
 		}
 	}
 }
+
+// Wine reports whether the test runs under Wine rather than Windows: Wine's
+// ntdll.dll exports wine_get_version, Windows' does not. Tests use it to say
+// plainly what only real Windows can show.
+func Wine() bool {
+	return wineVersion() != ""
+}
