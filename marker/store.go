@@ -97,6 +97,17 @@ func (s *Store) readRaw(id ID) ([]byte, error) {
 // the record; an error wrapping [ErrMirror] means the record itself was
 // written.
 func (s *Store) Write(id ID, r *Record) error {
+	return s.write(id, r, "")
+}
+
+// WriteReserved is [Store.Write] in the room [Store.Reserve] set aside for
+// the job, when there is any: the reservation is used up (or, if it cannot
+// be used, given back before the write makes its own temporary file).
+func (s *Store) WriteReserved(id ID, r *Record) error {
+	return s.write(id, r, s.sparePath(id))
+}
+
+func (s *Store) write(id ID, r *Record, spare string) error {
 	if r.Job != id {
 		return fmt.Errorf("write record %s: record names job %q", id, r.Job)
 	}
@@ -115,7 +126,7 @@ func (s *Store) Write(id ID, r *Record) error {
 	if old, err := s.readRaw(id); err == nil && bytes.Equal(old, b) {
 		return s.mirror(id, r, b)
 	}
-	if err := writeDurable(s.dir, s.tempPath(id), s.RecordPath(id), b); err != nil {
+	if err := writeDurable(s.dir, s.tempPath(id), s.RecordPath(id), b, spare); err != nil {
 		return fmt.Errorf("write record %s: %w: %w", id, ErrStateDir, err)
 	}
 	return s.mirror(id, r, b)
@@ -130,6 +141,7 @@ func (s *Store) Remove(id ID) error {
 		}
 		return fmt.Errorf("remove record %s: %w", id, err)
 	}
+	s.Release(id)
 	if err := syncDir(s.dir); err != nil {
 		return fmt.Errorf("remove record %s: %w", id, err)
 	}

@@ -26,13 +26,21 @@ var (
 // power cut. On any error the temporary file is removed and dst is
 // untouched, except after a successful rename, when only the directory
 // flush failed and the caller must not claim durability.
-func writeDurable(dir, tmp, dst string, b []byte) (err error) {
+//
+// With spare set, the room reserved there ([Store.Reserve]) becomes the
+// temporary file: b overwrites its first bytes and the rest is cut off, so
+// the write needs no new blocks. Without a spare (or one that cannot be
+// used) the temporary file is created as usual.
+func writeDurable(dir, tmp, dst string, b []byte, spare string) (err error) {
 	// A temporary file left by a process that died mid-write: the caller
 	// holds the job's lock, so no one else is writing it.
 	os.Remove(tmp)
-	f, err := createTemp(tmp)
-	if err != nil {
-		return fmt.Errorf("create temporary file: %w", err)
+	f := openSpare(spare, tmp)
+	reused := f != nil
+	if !reused {
+		if f, err = createTemp(tmp); err != nil {
+			return fmt.Errorf("create temporary file: %w", err)
+		}
 	}
 	crashpoint.Hit("after-temp-create")
 	renamed := false
@@ -45,6 +53,9 @@ func writeDurable(dir, tmp, dst string, b []byte) (err error) {
 	n, err := writeFile(f, b)
 	if err == nil && n != len(b) {
 		err = fmt.Errorf("short write: %d of %d bytes", n, len(b))
+	}
+	if err == nil && reused {
+		err = f.Truncate(int64(len(b)))
 	}
 	if err != nil {
 		return fmt.Errorf("write temporary file: %w", err)

@@ -24,10 +24,6 @@ const (
 // no command); main maps it to the usage exit code.
 var ErrUsage = errors.New("usage")
 
-// ErrLog marks a job log that cannot be opened (its directory is missing,
-// it is a directory); the child was not started.
-var ErrLog = errors.New("log")
-
 // job is one job's store, id and lock-holding state during an invocation.
 type job struct {
 	store *marker.Store
@@ -42,12 +38,29 @@ type job struct {
 	// witnesses, when the probe explains the boot identity, go into every
 	// record this invocation writes.
 	witnesses *detect.BootWitnesses
-	// warn reports a record that was written but whose registry mirror
-	// was not; nil drops it.
-	warn func(error)
 	// version is the upwrap version stamped into the records this
 	// invocation writes; "" keeps the record's.
 	version string
+	// spare is the room reserved for the record while the child runs
+	// (docs/design.md §6); 0 when none is.
+	spare int64
+	// recordRetry bounds the retries of the final record's write.
+	recordRetry time.Duration
+	// say, when set, tells the operator at once (stderr); otherwise what
+	// warnf says is kept in warnings for the result.
+	say      func(string)
+	warnings []string
+}
+
+// warnf tells the operator something went wrong that does not stop the job
+// (a log that cannot be used).
+func (j *job) warnf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if j.say != nil {
+		j.say(msg)
+		return
+	}
+	j.warnings = append(j.warnings, msg)
 }
 
 // openJob opens the state directory and validates the job id (derived from
@@ -81,23 +94,37 @@ func (j *job) read() (*marker.Record, error) {
 	return r, err
 }
 
+// write writes a record that is not the run's last. When the state
+// directory refuses it and room is reserved, the reserved room takes it and
+// is then reserved again, as far as the file system allows.
 func (j *job) write(r *marker.Record) error {
 	if j.witnesses != nil {
 		r.Extra = withWitnesses(r.Extra, j.witnesses)
 	}
 	err := j.store.Write(j.id, r)
+	if err != nil && j.spare > 0 && errors.Is(err, marker.ErrStateDir) {
+		if err = j.store.WriteReserved(j.id, r); err == nil {
+			if rerr := j.store.Reserve(j.id, j.spare); rerr != nil {
+				j.spare = 0
+				j.warnf("%v; the final record has no reserved room", rerr)
+			}
+		}
+	}
+	return j.mirrored(err)
+}
+
+// mirrored drops an error about the registry mirror alone, with a warning.
+func (j *job) mirrored(err error) error {
 	if errors.Is(err, marker.ErrMirror) {
 		// The record, the truth, is on disk; the mirror lags.
-		if j.warn != nil {
-			j.warn(err)
-		}
+		j.warnf("%v", err)
 		return nil
 	}
 	return err
 }
 
 func (j *job) result(o Outcome, r *marker.Record) *Result {
-	res := &Result{Job: j.id, Outcome: o, Record: r, RecordPath: j.store.RecordPath(j.id), LogPath: j.logPath}
+	res := &Result{Job: j.id, Outcome: o, Record: r, RecordPath: j.store.RecordPath(j.id), LogPath: j.logPath, Warnings: j.warnings}
 	if res.LogPath == "" {
 		res.LogPath = j.store.LogPath(j.id)
 	}
@@ -109,7 +136,7 @@ func (j *job) result(o Outcome, r *marker.Record) *Result {
 
 // keptOutcome is the outcome of a record the table leaves alone.
 func keptOutcome(d decision, r *marker.Record) Outcome {
-	if r != nil && r.State == marker.Failed && d.outcome != GaveUp {
+	if r != nil && r.State == marker.Failed && d.outcome != GaveUp && d.outcome != Conflict {
 		return failedOutcome(r)
 	}
 	return d.outcome
@@ -122,6 +149,11 @@ func (j *job) finish(r *marker.Record, st marker.State, boot, source, reason, fa
 	n.State, n.Source, n.Reason, n.Failure = st, source, reason, failure
 	n.FinishedAt = &now
 	n.BootEnd = boot
+	if r.Log != "" && j.logPath != "" && j.logPath != r.Log {
+		// The recorded log no longer worked: later runs use the one
+		// this invocation fell back to.
+		n.Log = j.logPath
+	}
 	if j.version != "" {
 		n.Version = j.version
 	}
@@ -162,7 +194,9 @@ func (j *job) finalize(ctx context.Context, r *marker.Record, d decision, boot, 
 		}
 		sink.event("state recorded", "state", string(n.State), "reason", n.Reason, "source", n.Source)
 	}
-	return j.result(outcome, n), nil
+	res := j.result(outcome, n)
+	res.Recorded = write
+	return res, nil
 }
 
 func hostname() string {

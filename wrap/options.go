@@ -36,6 +36,13 @@ type Options struct {
 	// LogFormat is "text", "json" or "cmtrace"; "" keeps the format of the
 	// existing log, text for a new one.
 	LogFormat string
+	// LogMaxSize is the size in bytes at which the job log stops growing;
+	// 0 means DefaultLogMaxSize, a negative value no limit.
+	LogMaxSize int64
+	// RecordRetry bounds how long the final record's write is retried when
+	// the state directory refuses it (full, read-only); 0 means
+	// DefaultRecordRetry.
+	RecordRetry time.Duration
 	// WaitTree waits for every descendant of the child, not only the child.
 	WaitTree bool
 	// IgnorePending lists --ignore-pending rules: a source name, or
@@ -64,6 +71,27 @@ type Options struct {
 	// gets while upwrap waits for the command and its process tree; 0 means
 	// 5 minutes, a negative value means none.
 	Heartbeat time.Duration
+}
+
+// DefaultRecordRetry is how long the final record's write is retried by
+// default: well within the 90 s systemd gives a unit to stop.
+const DefaultRecordRetry = 30 * time.Second
+
+func (o *Options) logMaxSize() int64 {
+	switch {
+	case o.LogMaxSize == 0:
+		return DefaultLogMaxSize
+	case o.LogMaxSize < 0:
+		return 0
+	}
+	return o.LogMaxSize
+}
+
+func (o *Options) recordRetry() time.Duration {
+	if o.RecordRetry <= 0 {
+		return DefaultRecordRetry
+	}
+	return o.RecordRetry
 }
 
 func (o *Options) maxAttempts() int {
