@@ -12,6 +12,11 @@ import (
 // record ([Store.Reserve]).
 func (s *Store) sparePath(id ID) string { return filepath.Join(s.dir, "."+string(id)+".json.spare") }
 
+// allocateSpare is the fault-injection seam of the reservation: the
+// upwrap_nospare build (a negative control) replaces it. Production code
+// never changes it.
+var allocateSpare = allocate
+
 // sparePage is the unit of allocation the reservation is rounded up to: a
 // page of tmpfs, a block of ext4, XFS and NTFS.
 const sparePage = 4096
@@ -40,7 +45,7 @@ func (s *Store) Reserve(id ID, n int64) error {
 	if err != nil {
 		return fmt.Errorf("reserve room for record %s: %w: %v", id, ErrStateDir, unwrapPath(err))
 	}
-	err = allocate(f, n)
+	err = allocateSpare(f, n)
 	if err == nil {
 		err = syncFile(f)
 	}

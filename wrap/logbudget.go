@@ -15,8 +15,8 @@ const DefaultLogMaxSize = 64 << 20
 // limit, so that it still tells how the job ended.
 const eventRoom = 64 << 10
 
-// spaceCheckEvery is how many bytes the log grows between two checks of
-// the free space on its file system.
+// spaceCheckEvery is how many bytes the log grows, at most, between two
+// checks of the free space on its file system.
 const spaceCheckEvery = 256 << 10
 
 // logBudget decides whether the job log may grow (docs/design.md §6): the
@@ -30,6 +30,7 @@ type logBudget struct {
 	dir       string
 	keepFree  uint64
 	unchecked int64  // bytes written since the last free-space check
+	every     int64  // bytes between two checks
 	stopped   string // why the log stopped growing; "" while it grows
 	broken    bool   // a write failed: nothing more is written
 	noted     bool   // the stop was said
@@ -49,7 +50,10 @@ func (b *logBudget) init(f *os.File, path string, max int64) {
 		// A small file system (a test's tmpfs): 5 % of it.
 		b.keepFree = total / 20
 	}
-	b.unchecked = spaceCheckEvery // check before the first write
+	// Checked often enough that the log cannot eat the room kept free
+	// between two checks.
+	b.every = min(spaceCheckEvery, int64(b.keepFree/2))
+	b.unchecked = b.every // check before the first write
 }
 
 // allow reports whether n more bytes may be written.
@@ -67,7 +71,7 @@ func (b *logBudget) allow(n int, child bool) bool {
 		}
 		return false
 	}
-	if child && b.unchecked >= spaceCheckEvery {
+	if child && b.unchecked >= b.every {
 		b.unchecked = 0
 		if _, free, ok := diskSpace(b.dir); ok && free < b.keepFree+uint64(n) {
 			b.stop(fmt.Sprintf("its file system has only %d bytes free, kept for the record and the upgrade", free))
