@@ -63,6 +63,9 @@ func openJobLog(j *job, opts Options, boot string) (*jobLog, error) {
 	path := opts.LogPath
 	if path == "" {
 		path = def
+	} else if abs, err := filepath.Abs(path); err == nil {
+		// Recorded as an absolute path: resume at boot runs elsewhere.
+		path = abs
 	}
 	var f *os.File
 	var err error
