@@ -174,14 +174,18 @@ func sniffLogFormat(path string) string {
 // eventLevels are the levels of upwrap's events that are not information;
 // a recorded "failed" state is an error too (see levelOf).
 var eventLevels = map[string]slog.Level{
-	"termination notice":                              slog.LevelWarn,
-	"interrupt: forwarding to the process tree":       slog.LevelWarn,
-	"second interrupt: killing the process tree":      slog.LevelWarn,
-	"operator's stop: forwarding to the process tree": slog.LevelWarn,
-	"timeout; killing the process tree":               slog.LevelWarn,
-	"machine busy; not starting":                      slog.LevelWarn,
-	"verify failed":                                   slog.LevelWarn,
-	"could not record the shutdown notice":            slog.LevelError,
+	"termination notice":                                    slog.LevelWarn,
+	"interrupt: forwarding to the process tree":             slog.LevelWarn,
+	"second interrupt: killing the process tree":            slog.LevelWarn,
+	"operator's stop: forwarding to the process tree":       slog.LevelWarn,
+	"timeout; killing the process tree":                     slog.LevelWarn,
+	"machine busy; not starting":                            slog.LevelWarn,
+	"verify failed":                                         slog.LevelWarn,
+	"could not record the shutdown notice":                  slog.LevelError,
+	"could not record the outcome; retrying":                slog.LevelWarn,
+	"could not record the outcome":                          slog.LevelError,
+	"log stopped; the child's further output is not logged": slog.LevelWarn,
+	"warning": slog.LevelWarn,
 }
 
 // levelOf is the level of an event: warnings and errors stand out in every
