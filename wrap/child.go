@@ -64,7 +64,7 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	defer stopNotices()
 
 	// Room for the final record, before anything can fill the disk.
-	if err := j.reserve(base); err != nil {
+	if err := j.reserve(base, log); err != nil {
 		return nil, err
 	}
 	running := *base

@@ -2,6 +2,7 @@ package wrap
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/upwrap/upwrap/marker"
@@ -17,16 +18,18 @@ const (
 // starts as r (docs/design.md §6), before the child can fill the disk. An
 // error means the state directory has no room even for that: the child is
 // not started.
-func (j *job) reserve(r *marker.Record) error {
+func (j *job) reserve(r *marker.Record, log *jobLog) error {
 	b, err := r.Encode()
 	if err != nil {
 		return err
 	}
 	n := marker.SpareSize(len(b))
 	if err := j.store.Reserve(j.id, n); err != nil {
-		return err
+		log.event("no room for the record; not starting", "error", err.Error())
+		return fmt.Errorf("%w; the command was not started", err)
 	}
 	j.spare = n
+	log.event("room reserved for the record", "bytes", n)
 	return nil
 }
 
