@@ -3,9 +3,13 @@
 package wrap
 
 import (
+	"fmt"
 	"log/slog"
-	"log/syslog"
+	"os"
+	"runtime"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // openPlatformSystemLog: upwrap's events stay in the job log here; on Linux
@@ -15,41 +19,40 @@ import (
 // upwrap's stderr went to an agent that dropped it (docs/design.md §6).
 func openPlatformSystemLog() systemLog { return &recordFailureSyslog{} }
 
-// syslogDial connects to the system's syslog socket (/dev/log, which
-// journald serves too). Tests replace it.
-var syslogDial = func() (*syslog.Writer, error) {
-	return syslog.New(syslog.LOG_DAEMON|syslog.LOG_WARNING, "upwrap")
-}
+// syslogSocket is the system's syslog socket (journald serves /dev/log
+// too). Tests replace it.
+var syslogSocket = map[bool]string{true: "/var/run/syslog", false: "/dev/log"}[runtime.GOOS == "darwin"]
 
-// recordFailureSyslog sends EventRecordFailed to syslog, connecting on the
-// first one; every other event, and a syslog that cannot be reached, is
-// skipped.
-type recordFailureSyslog struct{ w *syslog.Writer }
+// Syslog priorities of facility daemon (RFC 3164): daemon is 3, warning 4,
+// error 3.
+const (
+	syslogDaemonWarning = 3<<3 | 4
+	syslogDaemonErr     = 3<<3 | 3
+)
+
+// recordFailureSyslog sends EventRecordFailed to syslog, one datagram in
+// the local format ("<PRI>upwrap[PID]: message"); every other event, and a
+// syslog that cannot be reached, is skipped. (log/syslog would bring the
+// net package, and with it cgo.)
+type recordFailureSyslog struct{}
 
 // Report implements systemLog.
-func (s *recordFailureSyslog) Report(ev SystemEvent) {
+func (recordFailureSyslog) Report(ev SystemEvent) {
 	if ev.ID != EventRecordFailed {
 		return
 	}
-	if s.w == nil {
-		w, err := syslogDial()
-		if err != nil {
-			return
-		}
-		s.w = w
+	pri := syslogDaemonWarning
+	if ev.Level >= slog.LevelError {
+		pri = syslogDaemonErr
 	}
 	msg := strings.ReplaceAll(strings.ReplaceAll(ev.Message, "\r\n\r\n", "; "), "\r\n", "; ")
-	if ev.Level >= slog.LevelError {
-		s.w.Err(msg)
-	} else {
-		s.w.Warning(msg)
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		return
 	}
+	defer unix.Close(fd)
+	unix.Sendto(fd, []byte(fmt.Sprintf("<%d>upwrap[%d]: %s", pri, os.Getpid(), msg)), 0, &unix.SockaddrUnix{Name: syslogSocket})
 }
 
 // Close implements systemLog.
-func (s *recordFailureSyslog) Close() {
-	if s.w != nil {
-		s.w.Close()
-		s.w = nil
-	}
-}
+func (recordFailureSyslog) Close() {}

@@ -4,7 +4,6 @@ package wrap
 
 import (
 	"log/slog"
-	"log/syslog"
 	"net"
 	"path/filepath"
 	"strings"
@@ -21,11 +20,9 @@ func TestRecordFailureReachesSyslog(t *testing.T) {
 		t.Skipf("cannot listen on a unix datagram socket: %v", err)
 	}
 	defer conn.Close()
-	old := syslogDial
-	syslogDial = func() (*syslog.Writer, error) {
-		return syslog.Dial("unixgram", sock, syslog.LOG_DAEMON|syslog.LOG_WARNING, "upwrap")
-	}
-	defer func() { syslogDial = old }()
+	old := syslogSocket
+	syslogSocket = sock
+	defer func() { syslogSocket = old }()
 
 	sys := openPlatformSystemLog()
 	ok, _ := systemEventOf("j", "b", slog.LevelInfo, "state recorded", []any{"state", "succeeded", "reason", "child exited with 0"})
@@ -44,7 +41,7 @@ func TestRecordFailureReachesSyslog(t *testing.T) {
 	}
 	got := string(buf[:n])
 	// <27> = daemon (3) * 8 + err (3).
-	for _, want := range []string{"<27>", "upwrap[", "upwrap: job j ended succeeded, but its record could not be written", "error: no space left on device"} {
+	for _, want := range []string{"<27>upwrap[", "upwrap: job j ended succeeded, but its record could not be written", "error: no space left on device"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("syslog message %q lacks %q", got, want)
 		}
