@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/upwrap/upwrap/detect"
@@ -48,7 +50,10 @@ type job struct {
 	recordRetry time.Duration
 	// say, when set, tells the operator at once (stderr); otherwise what
 	// warnf says is kept in warnings for the result.
-	say      func(string)
+	say func(string)
+	// mu guards warnings: the log's writers (the child's streams, on
+	// goroutines of their own) may warn too.
+	mu       sync.Mutex
 	warnings []string
 }
 
@@ -56,11 +61,17 @@ type job struct {
 // (a log that cannot be used).
 func (j *job) warnf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if j.say != nil {
-		j.say(msg)
-		return
+	j.mu.Lock()
+	say := j.say
+	if say == nil {
+		j.warnings = append(j.warnings, msg)
 	}
-	j.warnings = append(j.warnings, msg)
+	j.mu.Unlock()
+	// Not under the mutex: saying it logs it, and a log that stops on
+	// that write warns again.
+	if say != nil {
+		say(msg)
+	}
 }
 
 // openJob opens the state directory and validates the job id (derived from
@@ -124,7 +135,7 @@ func (j *job) mirrored(err error) error {
 }
 
 func (j *job) result(o Outcome, r *marker.Record) *Result {
-	res := &Result{Job: j.id, Outcome: o, Record: r, RecordPath: j.store.RecordPath(j.id), LogPath: j.logPath, Warnings: j.warnings}
+	res := &Result{Job: j.id, Outcome: o, Record: r, RecordPath: j.store.RecordPath(j.id), LogPath: j.logPath, Warnings: j.takeWarnings()}
 	if res.LogPath == "" {
 		res.LogPath = j.store.LogPath(j.id)
 	}
@@ -132,6 +143,13 @@ func (j *job) result(o Outcome, r *marker.Record) *Result {
 		res.ExitCode = *r.ExitCode
 	}
 	return res
+}
+
+// takeWarnings returns what warnf kept so far.
+func (j *job) takeWarnings() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.warnings)
 }
 
 // keptOutcome is the outcome of a record the table leaves alone.

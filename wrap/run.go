@@ -129,11 +129,16 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	return runChild(ctx, j, opts, rec, boot, hash, attempts, log)
 }
 
-// sameFile reports whether a and b name the same path once made absolute.
+// sameFile reports whether a and b name the same path once made absolute
+// (on Windows regardless of case, as filepath.Rel compares there).
 func sameFile(a, b string) bool {
 	aa, err1 := filepath.Abs(a)
 	ab, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == ab
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(aa, ab)
+	return err == nil && rel == "."
 }
 
 // machineBusy asks the probe, when it can tell, whether another installation
