@@ -25,8 +25,9 @@
 // allocated spare file) and [Store.WriteReserved] writes the record into it,
 // overwriting and cutting it, so that a disk filled meanwhile still takes
 // the record. On copy-on-write file systems (btrfs, ZFS) an overwrite may
-// need new blocks all the same; the write then gives the room back and
-// tries once more the ordinary way.
+// need new blocks all the same; such a write fails and gives the room back,
+// so that the next one (upwrap retries the final record) can use it the
+// ordinary way.
 //
 // Strict: [Parse] accepts exactly one JSON object of at most [MaxRecordSize]
 // bytes, with no duplicate keys, every known key of the right type, and a
