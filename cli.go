@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/upwrap/upwrap/detect"
+	"github.com/upwrap/upwrap/wrap"
 )
 
 // cliState carries the streams and the result of one invocation between the
@@ -76,6 +78,34 @@ func logFormatFlag() cli.Flag {
 	return &cli.StringFlag{Name: "log-format", EnvVars: env("LOG_FORMAT"), Usage: "job log format: text, json (JSON lines) or cmtrace (CMTrace/OneTrace) (default: the format the log already has, else text)"}
 }
 
+func textfileFlag() cli.Flag {
+	return &cli.StringFlag{Name: "textfile", EnvVars: env("TEXTFILE"), Usage: "directory (e.g. node_exporter's or windows_exporter's textfile directory) whose upwrap.prom, Prometheus metrics of every job, is kept current"}
+}
+
+// textfileDir returns --textfile, checked to be a directory before anything
+// is done ("" when not given).
+func textfileDir(ctx *cli.Context) (string, error) {
+	d := ctx.String("textfile")
+	if d == "" {
+		return "", nil
+	}
+	if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+		return "", usageError{fmt.Sprintf("--textfile %s: not an existing directory; give the exporter's textfile directory", d)}
+	}
+	return d, nil
+}
+
+// writeTextfile rewrites DIR/upwrap.prom after a command that wrote records;
+// a failure is a warning: the records, the truth, are written.
+func (c *cliState) writeTextfile(dir, stateDir string) {
+	if dir == "" {
+		return
+	}
+	if err := wrap.WriteTextfile(context.Background(), dir, stateDir, detect.System()); err != nil {
+		fmt.Fprintf(c.stderr, "upwrap: warning: %v\n", err)
+	}
+}
+
 func maxAttemptsFlag() cli.Flag {
 	return &cli.IntFlag{Name: "max-attempts", EnvVars: env("MAX_ATTEMPTS"), Value: 3, Usage: "starts of a failing job before upwrap gives up"}
 }
@@ -116,12 +146,18 @@ func newApp(c *cliState) *cli.App {
 	return app
 }
 
+// narrowExitStatus: this OS passes on only 8 bits of a process's exit
+// status (Linux, macOS), so the msi profile is refused. A test seam: the
+// in-process tests of the Windows scripts, which read run's full code,
+// clear it.
+var narrowExitStatus = runtime.GOOS != "windows"
+
 // setProfile reads --exit-codes before anything else can fail, so that
 // errors too are reported in the chosen profile.
 func (c *cliState) setProfile(ctx *cli.Context) error {
 	switch p := profile(ctx.String("exit-codes")); p {
 	case profileMSI:
-		if runtime.GOOS != "windows" {
+		if narrowExitStatus {
 			// The OS keeps 8 bits of an exit status here: 3010 would reach
 			// the caller as 194 and 27007 (interrupted) as 127 (not found).
 			return usageError{fmt.Sprintf("--exit-codes msi: this system passes on 8 bits of an exit code (3010 would arrive as %d); use posix, the default here", 3010&0xff)}

@@ -44,6 +44,7 @@ func runCommand(c *cliState) *cli.Command {
 			&cli.StringSliceFlag{Name: "ignore-pending", EnvVars: env("IGNORE_PENDING"), Usage: "reboot-pending source to disregard: NAME, or NAME:PATTERN for the matching entries of a list source (repeatable)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, EnvVars: env("QUIET"), Usage: "no status line on a terminal, and no summary line when the job succeeded"},
 			&cli.BoolFlag{Name: "registry", EnvVars: env("REGISTRY"), Usage: `Windows: mirror the job's state into HKLM\SOFTWARE\upwrap\Jobs\<job> for registry detection rules`},
+			textfileFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
 			if err := c.setProfile(ctx); err != nil {
@@ -82,6 +83,10 @@ func runCommand(c *cliState) *cli.Command {
 			if logMax == 0 {
 				logMax = -1
 			}
+			textfile, err := textfileDir(ctx)
+			if err != nil {
+				return err
+			}
 			childOut := c.stdout
 			if ctx.Bool("json") {
 				childOut = c.stderr
@@ -91,7 +96,7 @@ func runCommand(c *cliState) *cli.Command {
 				ExpectReboot: ctx.Bool("expect-reboot"), Verify: ctx.String("verify"), Timeout: ctx.Duration("timeout"),
 				SuccessCodes: succ, RebootCodes: reb, RestartCodes: rst, MaxAttempts: ctx.Int("max-attempts"),
 				LogPath: ctx.String("log"), LogFormat: ctx.String("log-format"), WaitTree: ctx.Bool("wait-tree"),
-				IgnorePending: ctx.StringSlice("ignore-pending"), Registry: ctx.Bool("registry"),
+				IgnorePending: ctx.StringSlice("ignore-pending"), Registry: ctx.Bool("registry"), Textfile: textfile,
 				Stdin: c.stdin, Stdout: childOut, Stderr: c.stderr, Version: version,
 			}
 			quiet := ctx.Bool("quiet")
@@ -128,6 +133,7 @@ func statusCommand(c *cliState) *cli.Command {
 			stateDirFlag(),
 			jsonFlag("print each record as one JSON object per line"),
 			&cli.BoolFlag{Name: "detection", EnvVars: env("DETECTION"), Usage: "Intune / Configuration Manager detection-script contract: exit 0 whenever the state is known, one line on stdout only when the job succeeded"},
+			&cli.StringFlag{Name: "format", EnvVars: env("FORMAT"), Usage: "with --all: prometheus prints the jobs' records as Prometheus metrics, the text --textfile writes"},
 			maxAttemptsFlag(),
 			exitCodesFlag(),
 		},
@@ -142,6 +148,9 @@ func statusCommand(c *cliState) *cli.Command {
 			q := wrap.Query{StateDir: stateDir(ctx), Job: job, All: ctx.Bool("all"), MaxAttempts: ctx.Int("max-attempts")}
 			if ctx.Bool("detection") && (q.All || ctx.Bool("json")) {
 				return usageError{"--detection goes with --job alone"}
+			}
+			if f := ctx.String("format"); f != "" {
+				return c.statusFormat(f, q, ctx.Bool("json") || ctx.Bool("detection"))
 			}
 			results, err := wrap.Status(context.Background(), q, detect.System())
 			if err != nil {
@@ -205,6 +214,7 @@ func resumeCommand(c *cliState) *cli.Command {
 			logFormatFlag(),
 			maxAttemptsFlag(),
 			exitCodesFlag(),
+			textfileFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
 			if err := c.setProfile(ctx); err != nil {
@@ -216,6 +226,11 @@ func resumeCommand(c *cliState) *cli.Command {
 			}
 			q := wrap.Query{StateDir: stateDir(ctx), Job: job, All: ctx.Bool("all"),
 				MaxAttempts: ctx.Int("max-attempts"), LogFormat: ctx.String("log-format"), Version: version}
+			textfile, err := textfileDir(ctx)
+			if err != nil {
+				return err
+			}
+			defer c.writeTextfile(textfile, q.StateDir)
 			results, err := wrap.Resume(context.Background(), q, detect.System())
 			if err != nil {
 				return err
@@ -275,6 +290,7 @@ func markCommand(c *cliState) *cli.Command {
 			stateDirFlag(),
 			jsonFlag("print the record as one JSON object"),
 			exitCodesFlag(),
+			textfileFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
 			if err := c.setProfile(ctx); err != nil {
@@ -287,6 +303,11 @@ func markCommand(c *cliState) *cli.Command {
 			if err != nil {
 				return err
 			}
+			textfile, err := textfileDir(ctx)
+			if err != nil {
+				return err
+			}
+			defer c.writeTextfile(textfile, stateDir(ctx))
 			res, err := wrap.Mark(context.Background(), wrap.MarkOptions{StateDir: stateDir(ctx), Job: job,
 				State: ctx.String("state"), Reason: ctx.String("reason"), Version: version}, detect.System())
 			if err != nil {
@@ -320,6 +341,7 @@ func clearCommand(c *cliState) *cli.Command {
 			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id (required)"},
 			stateDirFlag(),
 			exitCodesFlag(),
+			textfileFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
 			if err := c.setProfile(ctx); err != nil {
@@ -332,6 +354,11 @@ func clearCommand(c *cliState) *cli.Command {
 			if err != nil {
 				return err
 			}
+			textfile, err := textfileDir(ctx)
+			if err != nil {
+				return err
+			}
+			defer c.writeTextfile(textfile, stateDir(ctx))
 			res, err := wrap.Clear(context.Background(), wrap.Query{StateDir: stateDir(ctx), Job: job}, detect.System())
 			if err != nil {
 				return err

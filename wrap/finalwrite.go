@@ -25,7 +25,7 @@ func (j *job) reserve(r *marker.Record, log *jobLog) error {
 	}
 	n := marker.SpareSize(len(b))
 	if err := j.store.Reserve(j.id, n); err != nil {
-		log.event("no room for the record; not starting", "error", err.Error())
+		// Said on stderr; the job log is left as it was, like the record.
 		return fmt.Errorf("%w; the command was not started", err)
 	}
 	j.spare = n

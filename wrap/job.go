@@ -55,6 +55,8 @@ type job struct {
 	// goroutines of their own) may warn too.
 	mu       sync.Mutex
 	warnings []string
+	// textfile is told of every record written; nil without --textfile.
+	textfile *textfile
 }
 
 // warnf tells the operator something went wrong that does not stop the job
@@ -124,8 +126,13 @@ func (j *job) write(r *marker.Record) error {
 	return j.mirrored(err)
 }
 
-// mirrored drops an error about the registry mirror alone, with a warning.
+// mirrored follows a record write: the textfile hears of a written record,
+// and an error about the registry mirror alone is dropped, with a warning.
 func (j *job) mirrored(err error) error {
+	if err == nil || errors.Is(err, marker.ErrMirror) {
+		// After the record, never before it (docs/design.md §9).
+		j.textfile.changed()
+	}
 	if errors.Is(err, marker.ErrMirror) {
 		// The record, the truth, is on disk; the mirror lags.
 		j.warnf("%v", err)

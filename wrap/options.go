@@ -53,6 +53,9 @@ type Options struct {
 	// (HKLM\SOFTWARE\upwrap\Jobs\<id>) for registry detection rules.
 	// Outside Windows it is a usage error.
 	Registry bool
+	// Textfile, when not "", is a directory whose upwrap.prom (Prometheus
+	// metrics of every job in StateDir) is kept current (see [Metrics]).
+	Textfile string
 	// Stdin, Stdout and Stderr are the child's; nil means the null device.
 	// Stdout receives the child's standard output; with JSON output the
 	// caller passes its stderr here.

@@ -14,8 +14,18 @@ import (
 // Run runs one job per the decision table of DESIGN §3. An error means
 // upwrap itself could not act (bad input, state directory, corrupt record,
 // boot identity); the child was then not started. Everything the child did
-// is in the Result.
+// is in the Result. With Options.Textfile the textfile is rewritten after
+// each record write, in the background, and once more at the end.
 func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error) {
+	tf := startTextfile(opts.Textfile, opts.StateDir, probe)
+	res, err := run(ctx, opts, probe, tf)
+	if terr := tf.close(); terr != nil && opts.Stderr != nil {
+		fmt.Fprintf(opts.Stderr, "upwrap: warning: %v\n", terr)
+	}
+	return res, err
+}
+
+func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*Result, error) {
 	if len(opts.Argv) == 0 {
 		return nil, fmt.Errorf("%w: no command given; put it after --, e.g. upwrap run -- setup.exe /quiet", ErrUsage)
 	}
@@ -28,6 +38,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	}
 	j.version = opts.Version
 	j.progress = opts.Progress
+	j.textfile = tf
 	j.recordRetry = opts.recordRetry()
 	var log *jobLog
 	j.say = func(msg string) {

@@ -14,11 +14,11 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         'help' = 'Shows a list of commands or help for one command'
     }
     $flags = @{
-        'run' = @('--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--log-max-size', '--max-attempts', '--quiet', '--reboot-codes', '--record-retry', '--registry', '--restart-codes', '--state-dir', '--success-codes', '--timeout', '--verify', '--wait-tree')
-        'status' = @('--all', '--detection', '--exit-codes', '--job', '--json', '--max-attempts', '--state-dir')
-        'resume' = @('--all', '--exit-codes', '--job', '--json', '--log-format', '--max-attempts', '--state-dir')
-        'mark' = @('--exit-codes', '--job', '--json', '--reason', '--state', '--state-dir')
-        'clear' = @('--exit-codes', '--job', '--state-dir')
+        'run' = @('--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--log-max-size', '--max-attempts', '--quiet', '--reboot-codes', '--record-retry', '--registry', '--restart-codes', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify', '--wait-tree')
+        'status' = @('--all', '--detection', '--exit-codes', '--format', '--job', '--json', '--max-attempts', '--state-dir')
+        'resume' = @('--all', '--exit-codes', '--job', '--json', '--log-format', '--max-attempts', '--state-dir', '--textfile')
+        'mark' = @('--exit-codes', '--job', '--json', '--reason', '--state', '--state-dir', '--textfile')
+        'clear' = @('--exit-codes', '--job', '--state-dir', '--textfile')
         'pending' = @('--exit-codes', '--ignore-pending', '--json')
         'version' = @()
         'help' = @()
@@ -40,11 +40,13 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--restart-codes' = 'child exit codes meaning success, the child started the restart (default: 1641 in msi, none in posix)'
         '--state-dir' = 'directory of the job records (default: %ProgramData%\upwrap on Windows, /var/lib/upwrap for root elsewhere, $XDG_STATE_HOME/upwrap for other users)'
         '--success-codes' = 'child exit codes meaning success (default 0)'
+        '--textfile' = 'directory (e.g. node_exporter''s or windows_exporter''s textfile directory) whose upwrap.prom, Prometheus metrics of every job, is kept current'
         '--timeout' = 'kill the whole process tree after this long (e.g. 2h); 0 = no limit'
         '--verify' = 'check command, run through the platform shell (sh -c / cmd.exe /C); exit 0 = the upgrade is in place'
         '--wait-tree' = 'wait for every process the command started, not only the command'
         '--all' = 'every job in the state directory'
         '--detection' = 'Intune / Configuration Manager detection-script contract: exit 0 whenever the state is known, one line on stdout only when the job succeeded'
+        '--format' = 'with --all: prometheus prints the jobs'' records as Prometheus metrics, the text --textfile writes'
         '--reason' = 'one line saying why'
         '--state' = 'succeeded or failed (required)'
     }
@@ -53,7 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--log-format' = @('text', 'json', 'cmtrace')
         '--state' = @('succeeded', 'failed')
     }
-    $takesValue = @('--exit-codes', '--ignore-pending', '--job', '--log', '--log-format', '--log-max-size', '--max-attempts', '--reason', '--reboot-codes', '--record-retry', '--restart-codes', '--state', '--state-dir', '--success-codes', '--timeout', '--verify')
+    $takesValue = @('--exit-codes', '--format', '--ignore-pending', '--job', '--log', '--log-format', '--log-max-size', '--max-attempts', '--reason', '--reboot-codes', '--record-retry', '--restart-codes', '--state', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify')
     # The words before the one being completed, without the command name.
     $before = @($commandAst.CommandElements |
         Where-Object { $_.Extent.EndOffset -lt $cursorPosition } |
