@@ -115,8 +115,9 @@ func (j *job) write(r *marker.Record) error {
 		r.Extra = withWitnesses(r.Extra, j.witnesses)
 	}
 	err := j.store.Write(j.id, r)
-	if err != nil && j.spare > 0 && errors.Is(err, marker.ErrStateDir) {
-		if err = j.store.WriteReserved(j.id, r); err == nil {
+	if err != nil && errors.Is(err, marker.ErrStateDir) && (j.spare > 0 || j.store.Reserved(j.id) > 0) {
+		// The room this run reserved, or that an upwrap which died left.
+		if err = j.store.WriteReserved(j.id, r); err == nil && j.spare > 0 {
 			if rerr := j.store.Reserve(j.id, j.spare); rerr != nil {
 				j.spare = 0
 				j.warnf("%v; the final record has no reserved room", rerr)
@@ -217,6 +218,8 @@ func (j *job) finalize(ctx context.Context, r *marker.Record, d decision, boot, 
 		if err := j.write(n); err != nil {
 			return nil, err
 		}
+		// Room an upwrap that died left for this job is of no use now.
+		j.store.Release(j.id)
 		sink.event("state recorded", "state", string(n.State), "reason", n.Reason, "source", n.Source)
 	}
 	res := j.result(outcome, n)

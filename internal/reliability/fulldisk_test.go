@@ -231,3 +231,65 @@ func tail(s string, n int) string {
 	}
 	return s
 }
+
+// TestFullDiskAfterCrash: upwrap dies (SIGKILL) while the upgrade runs,
+// the disk fills up, the machine restarts. The room reserved before the
+// upgrade started is still there, and the boot-time resume writes the
+// outcome into it: succeeded (restart observed), nothing left beside the
+// record.
+func TestFullDiskAfterCrash(t *testing.T) {
+	for _, tc := range []struct {
+		name, tags string
+		control    bool
+	}{
+		{name: "release build"},
+		{name: "negative control: upwrap_nospare build", tags: "upwrap_nospare", control: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testFullDiskAfterCrash(t, tc.tags, tc.control) })
+	}
+}
+
+func testFullDiskAfterCrash(t *testing.T, tags string, control bool) {
+	root := t.TempDir()
+	mnt := filepath.Join(root, "var")
+	enter, view := tmpfsNamespace(t, mnt, 1<<20)
+	state := filepath.Join(mnt, "state")
+	started, release := filepath.Join(root, "started"), filepath.Join(root, "release")
+	child := []string{"sh", "-c", `: >"$1"; while [ ! -e "$2" ]; do sleep 0.01; done`, "sh", started, release}
+	args := append([]string{upwrapBin(t, tags), "run", "--state-dir", state, "--job", "j", "--expect-reboot", "--"}, child...)
+	cmd := exec.Command(enter[0], append(enter[1:], args...)...)
+	cmd.Env = baseEnv()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the child never started")
+		}
+	}
+	// nsenter execs upwrap: this is upwrap's pid.
+	cmd.Process.Kill()
+	cmd.Wait()
+	os.WriteFile(release, nil, 0o600)
+	runProc(t, nil, append(enter, "dd", "if=/dev/zero", "of="+filepath.Join(mnt, "fill"), "bs=4096")...)
+	if rec := readRecord(t, filepath.Join(view, "state"), "j"); rec == nil || rec.State != "running" {
+		t.Fatalf("record after the crash: %+v", rec)
+	}
+	r := runProc(t, nil, append(enter, inNewBoot(t, upwrapBin(t, tags), "resume", "--state-dir", state, "--job", "j")...)...)
+	rec := readRecord(t, filepath.Join(view, "state"), "j")
+	if control {
+		if r.code == 0 {
+			t.Errorf("the build without reservation recorded the outcome on a full disk; the test cannot see the reservation")
+		}
+		return
+	}
+	if r.code != 0 || rec == nil || rec.State != "succeeded" || rec.Source != "boot-change" {
+		t.Fatalf("resume on the full disk after the crash: %v\nrecord: %+v", r, rec)
+	}
+	if left, _ := filepath.Glob(filepath.Join(view, "state", ".*")); len(left) > 0 {
+		t.Errorf("files left beside the record: %v", left)
+	}
+}
