@@ -146,11 +146,25 @@ func newApp(c *cliState) *cli.App {
 	return app
 }
 
+// narrowExitStatus: this OS passes on only 8 bits of a process's exit
+// status (Linux, macOS), so the msi profile is refused. A test seam: the
+// in-process tests of the Windows scripts, which read run's full code,
+// clear it.
+var narrowExitStatus = runtime.GOOS != "windows"
+
 // setProfile reads --exit-codes before anything else can fail, so that
 // errors too are reported in the chosen profile.
 func (c *cliState) setProfile(ctx *cli.Context) error {
 	switch p := profile(ctx.String("exit-codes")); p {
-	case profileMSI, profilePOSIX:
+	case profileMSI:
+		if narrowExitStatus {
+			// The OS keeps 8 bits of an exit status here: 3010 would reach
+			// the caller as 194 and 27007 (interrupted) as 127 (not found).
+			return usageError{fmt.Sprintf("--exit-codes msi: this system passes on 8 bits of an exit code (3010 would arrive as %d); use posix, the default here", 3010&0xff)}
+		}
+		c.profile = p
+		return nil
+	case profilePOSIX:
 		c.profile = p
 		return nil
 	default:
@@ -168,6 +182,46 @@ func stateDir(ctx *cli.Context) string {
 		os.MkdirAll(filepath.Dir(d), 0o700)
 	}
 	return d
+}
+
+// jobFlag returns --job (UPWRAP_JOB), refusing a value given but empty:
+// "--job $ID" with ID unset in a script must not silently become another
+// job (run would derive an id from the command line instead).
+func jobFlag(ctx *cli.Context) (string, error) {
+	id := ctx.String("job")
+	if ctx.IsSet("job") && id == "" {
+		what := "give a job id"
+		if ctx.Command.Name == "run" {
+			what += ", or leave both out to derive one from the command line"
+		}
+		return "", usageError{"--job is empty (--job \"\" or UPWRAP_JOB set to nothing): " + what}
+	}
+	return id, nil
+}
+
+// parseSize reads a size in bytes with an optional K, M or G suffix
+// (powers of 1024).
+func parseSize(flag, s string) (int64, error) {
+	t := strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B")
+	mult := int64(1)
+	if k := len(t); k > 0 {
+		switch t[k-1] {
+		case 'K':
+			mult = 1 << 10
+		case 'M':
+			mult = 1 << 20
+		case 'G':
+			mult = 1 << 30
+		}
+		if mult > 1 {
+			t = t[:k-1]
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, usageError{fmt.Sprintf("--%s %q: give a size in bytes, optionally with K, M or G (e.g. 64M); 0 for no limit", flag, s)}
+	}
+	return n * mult, nil
 }
 
 // flagMessage puts the flag package's parse errors in upwrap's words:

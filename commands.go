@@ -34,8 +34,10 @@ func runCommand(c *cliState) *cli.Command {
 			&cli.StringFlag{Name: "reboot-codes", EnvVars: env("REBOOT_CODES"), Usage: "child exit codes meaning success, reboot required (default: 3010 in the msi profile, none in posix)"},
 			&cli.StringFlag{Name: "restart-codes", EnvVars: env("RESTART_CODES"), Usage: "child exit codes meaning success, the child started the restart (default: 1641 in msi, none in posix)"},
 			maxAttemptsFlag(),
-			&cli.StringFlag{Name: "log", EnvVars: env("LOG"), Usage: "log file (default: <state-dir>/<job>.log)"},
+			&cli.StringFlag{Name: "log", EnvVars: env("LOG"), Usage: "log file, outside the state directory (default: <state-dir>/<job>.log); one that cannot be used falls back to the default, with a warning"},
 			logFormatFlag(),
+			&cli.StringFlag{Name: "log-max-size", EnvVars: env("LOG_MAX_SIZE"), Value: "64M", Usage: "size at which the job log stops growing (K, M, G suffixes; 0 = no limit); it also stops when its file system runs short of space"},
+			&cli.DurationFlag{Name: "record-retry", EnvVars: env("RECORD_RETRY"), Value: wrap.DefaultRecordRetry, Usage: "how long to retry writing the final record when the state directory refuses it (full, read-only)"},
 			exitCodesFlag(),
 			jsonFlag("print the job record as one JSON object on stdout (the child's stdout goes to stderr)"),
 			&cli.BoolFlag{Name: "wait-tree", EnvVars: env("WAIT_TREE"), Value: true, Usage: "wait for every process the command started, not only the command"},
@@ -68,6 +70,20 @@ func runCommand(c *cliState) *cli.Command {
 			if ctx.Duration("timeout") < 0 {
 				return usageError{"--timeout must not be negative"}
 			}
+			if ctx.Duration("record-retry") < 0 {
+				return usageError{"--record-retry must not be negative"}
+			}
+			job, err := jobFlag(ctx)
+			if err != nil {
+				return err
+			}
+			logMax, err := parseSize("log-max-size", ctx.String("log-max-size"))
+			if err != nil {
+				return err
+			}
+			if logMax == 0 {
+				logMax = -1
+			}
 			textfile, err := textfileDir(ctx)
 			if err != nil {
 				return err
@@ -77,7 +93,7 @@ func runCommand(c *cliState) *cli.Command {
 				childOut = c.stderr
 			}
 			opts := wrap.Options{
-				Job: ctx.String("job"), StateDir: stateDir(ctx), Argv: ctx.Args().Slice(),
+				Job: job, StateDir: stateDir(ctx), Argv: ctx.Args().Slice(), LogMaxSize: logMax, RecordRetry: ctx.Duration("record-retry"),
 				ExpectReboot: ctx.Bool("expect-reboot"), Verify: ctx.String("verify"), Timeout: ctx.Duration("timeout"),
 				SuccessCodes: succ, RebootCodes: reb, RestartCodes: rst, MaxAttempts: ctx.Int("max-attempts"),
 				LogPath: ctx.String("log"), LogFormat: ctx.String("log-format"), WaitTree: ctx.Bool("wait-tree"),
@@ -97,8 +113,8 @@ func runCommand(c *cliState) *cli.Command {
 				return err
 			}
 			c.code = exitCodeForResult(p, res, succ)
-			if ctx.Bool("json") && res.Record != nil {
-				writeRecordJSON(c.stdout, res.Record)
+			if ctx.Bool("json") {
+				c.reportJSON(res)
 			}
 			if !quiet || res.Outcome != wrap.Succeeded {
 				c.say(outcomePriority(res.Outcome), summary(res, lineOpts{exit: &c.code, maxAttempts: opts.MaxAttempts, color: colorOn(c.stderr), run: true}))
@@ -126,7 +142,11 @@ func statusCommand(c *cliState) *cli.Command {
 			if err := c.setProfile(ctx); err != nil {
 				return err
 			}
-			q := wrap.Query{StateDir: stateDir(ctx), Job: ctx.String("job"), All: ctx.Bool("all"), MaxAttempts: ctx.Int("max-attempts")}
+			job, err := jobFlag(ctx)
+			if err != nil {
+				return err
+			}
+			q := wrap.Query{StateDir: stateDir(ctx), Job: job, All: ctx.Bool("all"), MaxAttempts: ctx.Int("max-attempts")}
 			if ctx.Bool("detection") && (q.All || ctx.Bool("json")) {
 				return usageError{"--detection goes with --job alone"}
 			}
@@ -161,6 +181,17 @@ func statusCommand(c *cliState) *cli.Command {
 				color := colorOn(c.stdout)
 				c.bufferStdout(func() { writeTable(c.stdout, results, width, color) })
 			}
+			if q.All {
+				// 0 as before, unless a record could not be read: its
+				// row is shown, and the worst such code is the exit code.
+				var bad []*wrap.Result
+				for _, r := range results {
+					if r.Outcome == wrap.BadRecord {
+						bad = append(bad, r)
+					}
+				}
+				c.code = worstExitCode(c.profile, bad)
+			}
 			if !q.All && len(results) == 1 {
 				c.code = exitCodeForResult(c.profile, results[0], nil)
 				if !ctx.Bool("json") {
@@ -190,7 +221,11 @@ func resumeCommand(c *cliState) *cli.Command {
 			if err := c.setProfile(ctx); err != nil {
 				return err
 			}
-			q := wrap.Query{StateDir: stateDir(ctx), Job: ctx.String("job"), All: ctx.Bool("all"),
+			job, err := jobFlag(ctx)
+			if err != nil {
+				return err
+			}
+			q := wrap.Query{StateDir: stateDir(ctx), Job: job, All: ctx.Bool("all"),
 				MaxAttempts: ctx.Int("max-attempts"), LogFormat: ctx.String("log-format"), Version: version}
 			textfile, err := textfileDir(ctx)
 			if err != nil {
@@ -205,8 +240,22 @@ func resumeCommand(c *cliState) *cli.Command {
 			if !q.All && len(results) == 1 {
 				c.code = exitCodeForResult(c.profile, results[0], nil)
 				o.exit = &c.code
+			} else {
+				// Every healthy job was finalized. The exit code is the
+				// worst (main.go, severity) of what this resume did or
+				// could not do: the jobs it recorded, those another upwrap
+				// holds, and the records it could not read or write; jobs
+				// it left as they were do not count.
+				var acted []*wrap.Result
+				for _, r := range results {
+					if r.Recorded || r.Outcome == wrap.Busy || r.Outcome == wrap.BadRecord {
+						acted = append(acted, r)
+					}
+				}
+				c.code = worstExitCode(c.profile, acted)
 			}
 			for _, r := range results {
+				c.warnings(r)
 				if ctx.Bool("json") {
 					c.reportJSON(r)
 				} else {
@@ -251,12 +300,16 @@ func markCommand(c *cliState) *cli.Command {
 			if err := required(ctx, "job", "state"); err != nil {
 				return err
 			}
+			job, err := jobFlag(ctx)
+			if err != nil {
+				return err
+			}
 			textfile, err := textfileDir(ctx)
 			if err != nil {
 				return err
 			}
 			defer c.writeTextfile(textfile, stateDir(ctx))
-			res, err := wrap.Mark(context.Background(), wrap.MarkOptions{StateDir: stateDir(ctx), Job: ctx.String("job"),
+			res, err := wrap.Mark(context.Background(), wrap.MarkOptions{StateDir: stateDir(ctx), Job: job,
 				State: ctx.String("state"), Reason: ctx.String("reason"), Version: version}, detect.System())
 			if err != nil {
 				return err
@@ -264,6 +317,7 @@ func markCommand(c *cliState) *cli.Command {
 			if res.Outcome == wrap.Busy {
 				c.code = exitCodeForResult(c.profile, res, nil)
 			}
+			c.warnings(res)
 			if ctx.Bool("json") {
 				c.reportJSON(res)
 			} else {
@@ -297,12 +351,16 @@ func clearCommand(c *cliState) *cli.Command {
 			if err := required(ctx, "job"); err != nil {
 				return err
 			}
+			job, err := jobFlag(ctx)
+			if err != nil {
+				return err
+			}
 			textfile, err := textfileDir(ctx)
 			if err != nil {
 				return err
 			}
 			defer c.writeTextfile(textfile, stateDir(ctx))
-			res, err := wrap.Clear(context.Background(), wrap.Query{StateDir: stateDir(ctx), Job: ctx.String("job")}, detect.System())
+			res, err := wrap.Clear(context.Background(), wrap.Query{StateDir: stateDir(ctx), Job: job}, detect.System())
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -119,7 +120,12 @@ func TestStatusDetection(t *testing.T) {
 			if args == nil {
 				args = []string{"--job", "j", "--detection"}
 			}
-			for _, profile := range []string{"posix", "msi"} {
+			profiles := []string{"posix"}
+			if runtime.GOOS == "windows" {
+				// Elsewhere exit codes are 8 bits: msi is refused.
+				profiles = append(profiles, "msi")
+			}
+			for _, profile := range profiles {
 				r := upwrap(t, invocation{args: append([]string{"status", "--state-dir", state, "--exit-codes", profile}, args...), env: tc.env, boot: tc.boot})
 				switch {
 				case tc.error:

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,6 +98,12 @@ func fleetStates(t *testing.T, job, state string) string {
 func inProcess(t *testing.T, stateDir string, args []string) result {
 	t.Helper()
 	t.Setenv("UPWRAP_STATE_DIR", stateDir)
+	// The scripts run on Windows, where the msi profile is the default;
+	// here it is refused for the process's 8-bit exit status, which this
+	// in-process call does not go through.
+	narrow := narrowExitStatus
+	narrowExitStatus = false
+	defer func() { narrowExitStatus = narrow }()
 	var out, errb bytes.Buffer
 	code := run(append([]string{"upwrap"}, args...), strings.NewReader(""), &out, &errb)
 	return result{stdout: out.String(), stderr: errb.String(), code: code}
@@ -208,6 +215,12 @@ func TestIntuneRemediationScript(t *testing.T) {
 	}
 	work := t.TempDir()
 	argv := append(call[:len(call)-1:len(call)-1], "sh", "-c", `echo x >>"$0"`, filepath.Join(work, "runs"))
+	if narrowExitStatus {
+		// The run line goes through this OS's 8-bit exit status, where the
+		// msi profile is refused: what is under test is that it runs the
+		// command once.
+		argv = slices.DeleteFunc(slices.Clone(argv), func(a string) bool { return a == "--exit-codes" || a == "msi" })
+	}
 	dir := filepath.Join(work, "state")
 	for range 2 {
 		if r := upwrap(t, invocation{args: argv, env: []string{"UPWRAP_STATE_DIR=" + dir}}); r.code != 0 {

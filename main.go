@@ -91,6 +91,9 @@ var outcomeKeys = map[wrap.Outcome]string{
 // record holds the real one.
 func exitCodeForResult(p profile, r *wrap.Result, successCodes []int64) int {
 	codes := exitCodes[p]
+	if r.Outcome == wrap.BadRecord {
+		return exitCodeForError(p, r.Err)
+	}
 	if r.Outcome != wrap.ChildFailed {
 		return codes[outcomeKeys[r.Outcome]]
 	}
@@ -114,24 +117,60 @@ func exitCodeForResult(p profile, r *wrap.Result, successCodes []int64) int {
 	return int(c)
 }
 
+// severity orders exit codes for a command over several jobs (status --all,
+// resume --all), which exits with the worst code of its jobs: a record upwrap
+// cannot trust or read, then the state directory, then a job that failed in
+// any way (or conflicts), then a job that is busy, restarting, or needs a
+// reboot, then success. Among jobs of one rank the first, in job-id order,
+// decides.
+var severity = map[string]int{
+	"untrusted": 9, "corrupt": 8, "state-dir": 7, "internal": 7, "usage": 7,
+	"child-failed": 5, "conflict": 5, "interrupted": 5, "cancelled": 5, "gave-up": 5, "timeout": 5,
+	"not-found": 5, "cannot-execute": 5, "verify-failed": 5, "marked-failed": 5,
+	"busy": 4, "restarting": 3, "reboot-required": 2, "success": 0, "no-job": 0,
+}
+
+// worstExitCode is the exit code of the most severe of results (see
+// severity); 0 for none.
+func worstExitCode(p profile, results []*wrap.Result) int {
+	code, rank := 0, 0
+	for _, r := range results {
+		c := exitCodeForResult(p, r, nil)
+		k := "child-failed"
+		if r.Outcome == wrap.BadRecord {
+			k = errorKey(r.Err)
+		} else if r.Outcome != wrap.ChildFailed {
+			k = outcomeKeys[r.Outcome]
+		}
+		if severity[k] > rank {
+			code, rank = c, severity[k]
+		}
+	}
+	return code
+}
+
 // exitCodeForError maps an error of upwrap itself to its exit code: the one
 // place where errors become codes.
 func exitCodeForError(p profile, err error) int {
-	codes := exitCodes[p]
+	return exitCodes[p][errorKey(err)]
+}
+
+// errorKey names the exit code of an error of upwrap itself.
+func errorKey(err error) string {
 	var ue usageError
 	switch {
 	case errors.As(err, &ue), errors.Is(err, wrap.ErrUsage), errors.Is(err, marker.ErrInvalidID), errors.Is(err, marker.ErrTooLarge):
-		return codes["usage"]
+		return "usage"
 	case errors.Is(err, marker.ErrUntrusted):
-		return codes["untrusted"]
+		return "untrusted"
 	case errors.Is(err, marker.ErrCorrupt), errors.Is(err, marker.ErrNewerSchema):
-		return codes["corrupt"]
+		return "corrupt"
 	case errors.Is(err, marker.ErrNotFound):
-		return codes["no-job"]
-	case errors.Is(err, marker.ErrStateDir), errors.Is(err, wrap.ErrLog):
-		return codes["state-dir"]
+		return "no-job"
+	case errors.Is(err, marker.ErrStateDir):
+		return "state-dir"
 	}
-	return codes["internal"]
+	return "internal"
 }
 
 // printError prints err as "upwrap: error: ..." with a hint where one helps.
@@ -163,8 +202,6 @@ func hintFor(err error) string {
 		return "upwrap will not guess and re-run the job; inspect the record, then 'upwrap clear --job ID' to forget it"
 	case errors.Is(err, marker.ErrStateDir):
 		return "give a usable directory with --state-dir (its parent must exist) or UPWRAP_STATE_DIR"
-	case errors.Is(err, wrap.ErrLog):
-		return "give --log a file in an existing directory, or leave --log out to keep the log beside the record"
 	case errors.Is(err, marker.ErrNotFound):
 		return "'upwrap status --all' lists the jobs"
 	}

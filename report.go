@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/upwrap/upwrap/internal/journal"
 	"github.com/upwrap/upwrap/internal/tui"
 	"github.com/upwrap/upwrap/marker"
 	"github.com/upwrap/upwrap/wrap"
@@ -40,9 +43,15 @@ var exitMeanings = map[string]string{
 // the next step when there is one.
 func summary(r *wrap.Result, o lineOpts) string {
 	head := "upwrap: " + string(r.Job) + ": "
-	if r.Record == nil {
+	switch {
+	case r.Outcome == wrap.BadRecord:
+		head += tui.Paint(o.color, tui.Red, badState(r.Err)) + " (" + r.Err.Error() + ")"
+	case r.Outcome == wrap.Conflict:
+		// Never the other command line's state as if it were this one's.
+		head += tui.Paint(o.color, tui.Red, "conflict") + " (" + conflictReason(r) + ")"
+	case r.Record == nil:
 		head += tui.Paint(o.color, outcomeStyle(r.Outcome), r.Outcome.String())
-	} else {
+	default:
 		head += tui.Paint(o.color, outcomeStyle(r.Outcome), string(r.Record.State))
 		if r.Record.Reason != "" {
 			head += " (" + r.Record.Reason + ")"
@@ -55,7 +64,7 @@ func summary(r *wrap.Result, o lineOpts) string {
 	if o.exit != nil {
 		parts = append(parts, fmt.Sprintf("exit %d (%s)", *o.exit, exitMeaning(r, *o.exit)))
 	}
-	if r.Record != nil {
+	if r.Record != nil || r.Outcome == wrap.BadRecord {
 		parts = append(parts, "record "+r.RecordPath)
 	}
 	if next := nextStep(r, o.maxAttempts); next != "" {
@@ -66,6 +75,9 @@ func summary(r *wrap.Result, o lineOpts) string {
 
 // exitMeaning says what code means for result r.
 func exitMeaning(r *wrap.Result, code int) string {
+	if r.Outcome == wrap.BadRecord {
+		return badState(r.Err) + " record"
+	}
 	if r.Outcome == wrap.ChildFailed {
 		if int64(code) == r.ExitCode {
 			return "the command's own failure code, passed through"
@@ -96,6 +108,8 @@ func nextStep(r *wrap.Result, maxAttempts int) string {
 		return "retry later; 'upwrap status --job " + job + "' shows the job"
 	case wrap.Conflict:
 		return clear + " forgets the earlier command line so that this one can run"
+	case wrap.BadRecord:
+		return "inspect the record, then " + clear + " to forget it"
 	case wrap.GaveUp:
 		return logged + clear + ", then run it again"
 	case wrap.NotFound:
@@ -125,14 +139,88 @@ func outcomeStyle(o wrap.Outcome) tui.Style {
 	return tui.Red
 }
 
-// reportJSON prints a result's record as one line of JSON on stdout; a job
-// with no record is said on stderr.
+// reportJSON prints a result as one line of JSON on stdout: the job's
+// record, or, when there is none to show (no record, a record upwrap cannot
+// read, a record of another command line), a small object saying so
+// (noRecord). A job with no record is said on stderr too.
 func (c *cliState) reportJSON(r *wrap.Result) {
-	if r.Record != nil {
+	if r.Record != nil && r.Outcome != wrap.Conflict {
 		writeRecordJSON(c.stdout, r.Record)
+	} else {
+		b, _ := json.Marshal(noRecordOf(r))
+		c.stdout.Write(append(b, '\n'))
 	}
 	if r.Outcome == wrap.NoJob {
 		fmt.Fprintf(c.stderr, "upwrap: %s: no record\n", r.Job)
+	}
+}
+
+// noRecord is the JSON object printed for a job whose record is not shown
+// (README.md, "JSON output"): its id, the outcome, one line saying why, and
+// for a record upwrap cannot read the state status --all shows for it.
+type noRecord struct {
+	Job     string `json:"job"`
+	State   string `json:"state,omitempty"`
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason"`
+}
+
+func noRecordOf(r *wrap.Result) noRecord {
+	n := noRecord{Job: string(r.Job), Outcome: outcomeKeys[r.Outcome], Reason: exitMeanings[outcomeKeys[r.Outcome]]}
+	switch r.Outcome {
+	case wrap.BadRecord:
+		n.State, n.Outcome, n.Reason = badState(r.Err), errorKey(r.Err), r.Err.Error()
+	case wrap.Busy:
+		n.Reason = "another upwrap holds the job, or the machine is busy with another installation; retry later"
+	case wrap.Conflict:
+		n.Reason = conflictReason(r) + "; 'upwrap clear --job " + string(r.Job) + "' forgets it so that this one can run"
+	case wrap.NoJob:
+		n.Reason = "the job has no record"
+	}
+	return n
+}
+
+// badState is the state status --all shows for a record it cannot use.
+func badState(err error) string {
+	switch {
+	case errors.Is(err, marker.ErrNewerSchema):
+		return "newer-schema"
+	case errors.Is(err, marker.ErrUntrusted):
+		return "untrusted"
+	case errors.Is(err, marker.ErrCorrupt):
+		return "corrupt"
+	}
+	return "unreadable"
+}
+
+// conflictReason says whose record a conflicting job holds.
+func conflictReason(r *wrap.Result) string {
+	why := "the record is of another command line"
+	if rec := r.Record; rec != nil {
+		why += ", which " + map[bool]string{true: "succeeded", false: "is " + string(rec.State)}[rec.State == marker.Succeeded]
+		if rec.State == marker.Failed {
+			why = "the record is of another command line, which failed"
+		}
+		if len(rec.Argv) > 0 {
+			why += ": " + truncateArgv(rec.Argv)
+		}
+	}
+	return why
+}
+
+// truncateArgv shows a recorded command line in at most 80 characters.
+func truncateArgv(argv []string) string {
+	s := strings.Join(argv, " ")
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
+
+// warnings says a result's warnings on stderr.
+func (c *cliState) warnings(r *wrap.Result) {
+	for _, w := range r.Warnings {
+		c.say(journal.Warning, "upwrap: warning: "+w)
 	}
 }
 
@@ -152,7 +240,9 @@ func writeTable(w io.Writer, results []*wrap.Result, width int, color bool) {
 	rows := [][]string{{"JOB", "STATE", "ATTEMPTS", "FINISHED", "REASON"}}
 	for _, r := range results {
 		row := []string{string(r.Job), r.Outcome.String(), "-", "-", ""}
-		if rec := r.Record; rec != nil {
+		if r.Outcome == wrap.BadRecord {
+			row[1], row[4] = badState(r.Err), r.Err.Error()
+		} else if rec := r.Record; rec != nil {
 			row[1], row[2], row[4] = string(rec.State), strconv.Itoa(rec.Attempts), rec.Reason
 			if rec.FinishedAt != nil {
 				row[3] = rec.FinishedAt.Local().Format("2006-01-02 15:04")

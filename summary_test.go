@@ -39,7 +39,7 @@ func TestSummaryLine(t *testing.T) {
 			want: "upwrap: ok: succeeded (child exited with 0); not started again; exit 0 (success); record $S/ok.json"},
 		{name: "succeeded with --quiet says nothing", args: []string{"run", "--quiet", "--job", "ok", "--", "true"}, code: 0},
 		{name: "conflict", args: []string{"run", "--quiet", "--job", "ok", "--", "false"}, code: 117,
-			want: "upwrap: ok: succeeded (child exited with 0); exit 117 (conflict); record $S/ok.json; next: 'upwrap clear --job ok' forgets the earlier command line so that this one can run"},
+			want: "upwrap: ok: conflict (the record is of another command line, which succeeded: true); exit 117 (conflict); record $S/ok.json; next: 'upwrap clear --job ok' forgets the earlier command line so that this one can run"},
 		{name: "reboot required", args: []string{"run", "--job", "rr", "--reboot-codes", "3", "--", "sh", "-c", "exit 3"}, code: 110,
 			want: "upwrap: rr: reboot-required (succeeded; child exited with 3: a reboot is required); exit 110 (success, reboot required); record $S/rr.json; next: restart the machine, then run the same command again or 'upwrap resume'"},
 		{name: "rebooting", args: []string{"run", "--job", "rb", "--restart-codes", "4", "--", "sh", "-c", "exit 4"}, code: 111,

@@ -16,10 +16,34 @@ const (
 )
 
 // containerMarkers are files that say the probe runs in a container, whose
-// kernel belongs to the host: systemd's /run/systemd/container (nspawn and
-// every container systemd detects), Docker's /.dockerenv, Podman's
-// /run/.containerenv.
-var containerMarkers = []string{"run/systemd/container", ".dockerenv", "run/.containerenv"}
+// kernel belongs to the host: systemd's /run/systemd/container (written by
+// systemd booted in a container), /run/host/container-manager (nspawn and
+// Podman), Docker's /.dockerenv, Podman's /run/.containerenv.
+var containerMarkers = []string{"run/systemd/container", "run/host/container-manager", ".dockerenv", "run/.containerenv"}
+
+// pid1Environ is where PID 1's environment is read: a container manager
+// (systemd-nspawn, LXC, Podman) sets container= there, also when no systemd
+// runs inside to write /run/systemd/container (nspawn without -b).
+const pid1Environ = "proc/1/environ"
+
+// inContainer says how the probe knows it runs in a container, the way
+// systemd-detect-virt --container does; "" when it does not. PID 1's
+// environment is readable by root only; the marker files are not.
+func inContainer(root string) string {
+	if b, err := readSmall(filepath.Join(root, pid1Environ), 64<<10); err == nil {
+		for _, kv := range strings.Split(string(b), "\x00") {
+			if v, ok := strings.CutPrefix(kv, "container="); ok && v != "" {
+				return "container=" + v + " in PID 1's environment"
+			}
+		}
+	}
+	for _, m := range containerMarkers {
+		if _, err := os.Lstat(filepath.Join(root, m)); err == nil {
+			return "/" + m
+		}
+	}
+	return ""
+}
 
 // runningKernel reports a reboot pending when the running kernel is no
 // longer the installed one: its /lib/modules directory is gone (its package
@@ -34,11 +58,9 @@ var containerMarkers = []string{"run/systemd/container", ".dockerenv", "run/.con
 // package manager: WSL, a directly booted VM, a custom build).
 func runningKernel(root string) PendingSource {
 	s := PendingSource{Name: SourceRunningKernel}
-	for _, m := range containerMarkers {
-		if _, err := os.Lstat(filepath.Join(root, m)); err == nil {
-			s.Detail = "in a container (/" + m + "), the kernel is the host's"
-			return s
-		}
+	if how := inContainer(root); how != "" {
+		s.Detail = "in a container (" + how + "), the kernel is the host's; not checked"
+		return s
 	}
 	b, err := readSmall(filepath.Join(root, osReleasePath), 256)
 	running := strings.TrimSpace(string(b))

@@ -228,7 +228,39 @@ func TestPendingReboot(t *testing.T) {
 				"run/systemd/container":      "systemd-nspawn\n",
 			},
 			want: with(PendingSource{Name: "running-kernel",
-				Detail: "in a container (/run/systemd/container), the kernel is the host's"}),
+				Detail: "in a container (/run/systemd/container), the kernel is the host's; not checked"}),
+		},
+		{
+			// systemd-nspawn without -b: no systemd inside writes
+			// /run/systemd/container, but PID 1's environment says it.
+			name: "in a container known from PID 1's environment",
+			files: map[string]string{
+				osReleasePath:                "6.1.0-31-amd64\n",
+				"lib/modules/5.10.0-9-amd64": dirEntry,
+				pid1Environ:                  "PATH=/usr/bin\x00container=systemd-nspawn\x00TERM=xterm\x00",
+			},
+			want: with(PendingSource{Name: "running-kernel",
+				Detail: "in a container (container=systemd-nspawn in PID 1's environment), the kernel is the host's; not checked"}),
+		},
+		{
+			name: "PID 1's environment without container=: the host",
+			files: map[string]string{
+				osReleasePath:                "6.1.0-31-amd64\n",
+				"lib/modules/6.1.0-31-amd64": dirEntry,
+				pid1Environ:                  "PATH=/usr/bin\x00HOME=/\x00",
+			},
+			want: with(PendingSource{Name: "running-kernel", Checked: true,
+				Detail: "running kernel 6.1.0-31-amd64 is the newest installed"}),
+		},
+		{
+			name: "in a Podman container",
+			files: map[string]string{
+				osReleasePath:                "6.1.0-31-amd64\n",
+				"lib/modules/5.10.0-9-amd64": dirEntry,
+				"run/.containerenv":          "",
+			},
+			want: with(PendingSource{Name: "running-kernel",
+				Detail: "in a container (/run/.containerenv), the kernel is the host's; not checked"}),
 		},
 		{
 			name:  "unreadable running release",

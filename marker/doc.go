@@ -28,6 +28,14 @@
 // Idempotent: writing a record that is byte for byte the one on disk does
 // nothing at all.
 //
+// Reserved: [Store.Reserve] sets room aside beside a job's record (an
+// allocated spare file) and [Store.WriteReserved] writes the record into it,
+// overwriting and cutting it, so that a disk filled meanwhile still takes
+// the record. On copy-on-write file systems (btrfs, ZFS) an overwrite may
+// need new blocks all the same; such a write fails and gives the room back,
+// so that the next one (upwrap retries the final record) can use it the
+// ordinary way.
+//
 // Strict: [Parse] accepts exactly one JSON object of at most [MaxRecordSize]
 // bytes, with no duplicate keys, every known key of the right type, and a
 // schema this binary knows. A record it cannot read is an error

@@ -116,13 +116,24 @@ func (s *Store) readRaw(id ID) ([]byte, error) {
 // the record; an error wrapping [ErrMirror] means the record itself was
 // written.
 func (s *Store) Write(id ID, r *Record) error {
-	return s.WriteBy(id, r, time.Now().Add(renameRetry))
+	return s.write(id, r, "", time.Now().Add(renameRetry))
 }
 
 // WriteBy is [Store.Write] with the rename retried (while another process
 // holds the record) at most until deadline, e.g. what is left of the few
 // seconds Windows gives a process at shutdown.
 func (s *Store) WriteBy(id ID, r *Record, deadline time.Time) error {
+	return s.write(id, r, "", deadline)
+}
+
+// WriteReserved is [Store.Write] in the room [Store.Reserve] set aside for
+// the job, when there is any: the reservation is used up (or, if it cannot
+// be used, given back before the write makes its own temporary file).
+func (s *Store) WriteReserved(id ID, r *Record) error {
+	return s.write(id, r, s.sparePath(id), time.Now().Add(renameRetry))
+}
+
+func (s *Store) write(id ID, r *Record, spare string, deadline time.Time) error {
 	if r.Job != id {
 		return fmt.Errorf("write record %s: record names job %q", id, r.Job)
 	}
@@ -142,7 +153,7 @@ func (s *Store) WriteBy(id ID, r *Record, deadline time.Time) error {
 		return s.mirror(id, r, b)
 	}
 	removeStaleTemps(s.tempPattern(id))
-	if err := writeDurable(s.dir, s.tempPath(id), s.RecordPath(id), b, deadline); err != nil {
+	if err := writeDurable(s.dir, s.tempPath(id), s.RecordPath(id), b, spare, deadline); err != nil {
 		return fmt.Errorf("write record %s: %w: %w", id, ErrStateDir, err)
 	}
 	return s.mirror(id, r, b)
@@ -157,6 +168,7 @@ func (s *Store) Remove(id ID) error {
 		}
 		return fmt.Errorf("remove record %s: %w", id, err)
 	}
+	s.Release(id)
 	if err := syncDir(s.dir); err != nil {
 		return fmt.Errorf("remove record %s: %w", id, err)
 	}

@@ -34,10 +34,18 @@ var (
 // temporary file is removed and dst is untouched, except after a
 // successful rename, when only the last flush failed and the caller must
 // not claim durability.
-func writeDurable(dir, tmp, dst string, b []byte, deadline time.Time) (err error) {
-	f, err := createTemp(tmp)
-	if err != nil {
-		return fmt.Errorf("create temporary file: %w", err)
+//
+// With spare set, the room reserved there ([Store.Reserve]) becomes the
+// temporary file: b overwrites its first bytes and the rest is cut off, so
+// the write needs no new blocks. Without a spare (or one that cannot be
+// used) the temporary file is created as usual.
+func writeDurable(dir, tmp, dst string, b []byte, spare string, deadline time.Time) (err error) {
+	f := openSpare(spare, tmp)
+	reused := f != nil
+	if !reused {
+		if f, err = createTemp(tmp); err != nil {
+			return fmt.Errorf("create temporary file: %w", err)
+		}
 	}
 	crashpoint.Hit("after-temp-create")
 	renamed, closed := false, false
@@ -52,6 +60,9 @@ func writeDurable(dir, tmp, dst string, b []byte, deadline time.Time) (err error
 	n, err := writeFile(f, b)
 	if err == nil && n != len(b) {
 		err = fmt.Errorf("short write: %d of %d bytes", n, len(b))
+	}
+	if err == nil && reused {
+		err = f.Truncate(int64(len(b)))
 	}
 	if err != nil {
 		return fmt.Errorf("write temporary file: %w", err)

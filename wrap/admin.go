@@ -77,18 +77,20 @@ func Mark(ctx context.Context, o MarkOptions, probe detect.Probe) (*Result, erro
 		r = &marker.Record{Job: j.id, Host: hostname()}
 	}
 	j.version = o.Version
-	n := j.finish(r, st, boot, sourceMark, reason, failure)
 	// The job log (in the format it already has) and the system log learn
 	// of the outcome too: a mark from Windows Setup's scripts is the
-	// upgrade's verdict.
+	// upgrade's verdict. A log that no longer works never stops the mark.
 	log, err := openJobLog(j, Options{LogPath: r.Log}, boot)
 	if err != nil {
 		return nil, err
 	}
 	defer log.Close()
+	n := j.finish(r, st, boot, sourceMark, reason, failure)
 	if err := j.write(n); err != nil {
 		return nil, err
 	}
+	// Room an upwrap that died left for this job is of no use now.
+	j.store.Release(j.id)
 	log.event("state recorded", "state", string(n.State), "reason", n.Reason, "source", n.Source)
 	return j.result(outcome, n), nil
 }

@@ -63,6 +63,10 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	notices, stopNotices := watchNotices(ctx, j.probe, log)
 	defer stopNotices()
 
+	// Room for the final record, before anything can fill the disk.
+	if err := j.reserve(base, log); err != nil {
+		return nil, err
+	}
 	running := *base
 	now := j.now().UTC()
 	running.State, running.Attempts, running.StartedAt, running.Reason = marker.Running, attempts+1, &now, "started"
@@ -290,10 +294,13 @@ wait:
 	return res, err
 }
 
-// recordFinal writes the final record and returns the result.
+// recordFinal writes the final record (in the room reserved for it, and
+// retried for a bounded time: docs/design.md §6) and returns the result.
+// When it cannot be written, the error says how the job ended.
 func (j *job) recordFinal(r *marker.Record, o Outcome, log *jobLog) (*Result, error) {
-	if err := j.write(r); err != nil {
-		return nil, err
+	if err := j.writeFinal(r, log); err != nil {
+		log.event("could not record the outcome", "state", string(r.State), "reason", r.Reason, "error", err.Error())
+		return nil, fmt.Errorf("job %s ended %s (%s), but the record could not be written within %s: %w", j.id, r.State, r.Reason, j.recordRetry, err)
 	}
 	log.event("state recorded", "state", string(r.State), "reason", r.Reason, "source", r.Source)
 	return j.result(o, r), nil

@@ -50,11 +50,24 @@ func recordedBoot(r *marker.Record) string {
 	return r.BootStart
 }
 
-// decide is the table of DESIGN §3. It is pure: every effect is the
+// otherArgv reports whether r records another command line than the one
+// whose hash is given: a record written by "upwrap mark" has none, and
+// status and resume ask about no command line ("").
+func otherArgv(r *marker.Record, hash string) bool {
+	return r != nil && hash != "" && r.ArgvSHA256 != "" && r.ArgvSHA256 != hash
+}
+
+// decide is the table of docs/design.md §3. It is pure: every effect is the
 // caller's.
 func decide(r *marker.Record, f facts) decision {
 	if r == nil {
 		return decision{act: actRun}
+	}
+	if otherArgv(r, f.argvHash) {
+		// The command line is part of every state: a record of another
+		// command line is never finalized, continued, counted or
+		// reported as this one's.
+		return decision{act: actKeep, outcome: Conflict}
 	}
 	sameBoot := detect.SameBoot(recordedBoot(r), f.boot)
 	switch r.State {
@@ -65,9 +78,6 @@ func decide(r *marker.Record, f facts) decision {
 		return decision{act: actKeep, outcome: GaveUp}
 
 	case marker.Succeeded:
-		if f.argvHash != "" && r.ArgvSHA256 != "" && f.argvHash != r.ArgvSHA256 {
-			return decision{act: actKeep, outcome: Conflict}
-		}
 		return decision{act: actKeep, outcome: Succeeded}
 
 	case marker.RebootRequired:

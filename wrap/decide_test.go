@@ -8,7 +8,7 @@ import (
 	"github.com/upwrap/upwrap/marker"
 )
 
-// TestDecide covers every row of the table in DESIGN §3.
+// TestDecide covers every row of the table in docs/design.md §3.
 func TestDecide(t *testing.T) {
 	const boot, otherBoot, hash, otherHash = "boot-1", "boot-0", "h1", "h2"
 	rec := func(st marker.State, mod func(*marker.Record)) *marker.Record {
@@ -32,6 +32,7 @@ func TestDecide(t *testing.T) {
 		{"succeeded, other boot: still success", rec(marker.Succeeded, oldBoot), facts{}, decision{act: actKeep, outcome: Succeeded}},
 		{"succeeded, different argv: conflict", rec(marker.Succeeded, nil), facts{argvHash: otherHash}, decision{act: actKeep, outcome: Conflict}},
 		{"succeeded by mark, no argv: success", rec(marker.Succeeded, func(r *marker.Record) { r.ArgvSHA256 = "" }), facts{argvHash: otherHash}, decision{act: actKeep, outcome: Succeeded}},
+		{"failed by mark, no argv, attempts left: run", rec(marker.Failed, func(r *marker.Record) { r.ArgvSHA256 = "" }), facts{argvHash: otherHash}, decision{act: actRun}},
 		{"reboot-required, same boot", rec(marker.RebootRequired, nil), facts{}, decision{act: actKeep, outcome: RebootRequired}},
 		{"reboot-required, boot changed: finalize", rec(marker.RebootRequired, oldBoot), facts{}, decision{act: actFinalize, reason: "completed after restart", source: "boot-change"}},
 		{"rebooting, same boot, confirmed", rec(marker.Rebooting, func(r *marker.Record) { r.ShutdownConfirmed = true }), facts{}, decision{act: actKeep, outcome: Restarting}},
@@ -51,6 +52,21 @@ func TestDecide(t *testing.T) {
 		{"running, lock free, same boot: interrupted", rec(marker.Running, func(r *marker.Record) { r.BootEnd = ""; r.ExpectReboot = true }), facts{},
 			decision{act: actFail, outcome: Interrupted, failure: failInterrupted, source: "lock-free",
 				reason: "interrupted: the upwrap running the job stopped before recording an outcome"}},
+	}
+	// The command line is part of every state: each row's record, written
+	// by another command line, is a conflict, whatever the state, the boot
+	// or the attempts (status and resume, which ask about no command line,
+	// are the rows above).
+	for _, tt := range tests[:len(tests):len(tests)] {
+		if tt.rec == nil || tt.facts.argvHash != "" || tt.facts.lockedByOther {
+			continue
+		}
+		tests = append(tests, struct {
+			name  string
+			rec   *marker.Record
+			facts facts
+			want  decision
+		}{"other command line: " + tt.name, tt.rec, facts{argvHash: otherHash}, decision{act: actKeep, outcome: Conflict}})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,5 +1,5 @@
 // Package wrap runs one job: it takes the job's lock, reads the record,
-// decides from the table of DESIGN §3 what to do, and when the table says
+// decides from the table of docs/design.md §3 what to do, and when the table says
 // so, records "running" durably, starts the child, waits for its whole
 // process tree, and records the outcome.
 //
@@ -10,6 +10,15 @@
 //     identity is in it, so a later run decides correctly even if every
 //     shutdown signal was missed.
 //   - The command line reaches the child exactly: no shell, no globbing.
+//   - The command line is part of every state: a record of another command
+//     line is never finalized, continued, counted or reported as this one's
+//     (Conflict).
+//   - Room for the final record is reserved before the child starts, and
+//     the final write is retried for a bounded time (Options.RecordRetry);
+//     an outcome that cannot be recorded is said on stderr, in the job log
+//     and in the system log, never silently dropped (docs/design.md §6).
+//   - Status and Resume over every job report a record they cannot use as
+//     that job's result (BadRecord) and go on with the others.
 //   - A termination notice never makes upwrap kill an upgrade that was
 //     started with ExpectReboot; the record is written first.
 //   - Status computes the same effective state that Run and Resume act on,
@@ -19,7 +28,10 @@
 //     the record.
 //   - The job log (text, JSON lines or CMTrace) stamps upwrap's events with
 //     the job id and the boot identity, keeps the format it was started in,
-//     and never fails the child. Start, outcome and shutdown-notice events
+//     and never fails the child or the record: it stops growing at its size
+//     limit or when its file system runs short, and a log path that no
+//     longer works falls back to the default log beside the record. Start,
+//     outcome and shutdown-notice events
 //     also go to the system log where upwrap has one (the Windows event
 //     log, stable event ids); a system log that cannot be written is
 //     skipped.

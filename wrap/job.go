@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/upwrap/upwrap/detect"
@@ -24,10 +26,6 @@ const (
 // no command); main maps it to the usage exit code.
 var ErrUsage = errors.New("usage")
 
-// ErrLog marks a job log that cannot be opened (its directory is missing,
-// it is a directory); the child was not started.
-var ErrLog = errors.New("log")
-
 // job is one job's store, id and lock-holding state during an invocation.
 type job struct {
 	store *marker.Store
@@ -42,17 +40,43 @@ type job struct {
 	// witnesses, when the probe explains the boot identity, go into every
 	// record this invocation writes.
 	witnesses *detect.BootWitnesses
-	// warn reports a record that was written but whose registry mirror
-	// was not; nil drops it.
-	warn func(error)
 	// version is the upwrap version stamped into the records this
 	// invocation writes; "" keeps the record's.
 	version string
+	// spare is the room reserved for the record while the child runs
+	// (docs/design.md §6); 0 when none is.
+	spare int64
+	// recordRetry bounds the retries of the final record's write.
+	recordRetry time.Duration
+	// say, when set, tells the operator at once (stderr); otherwise what
+	// warnf says is kept in warnings for the result.
+	say func(string)
+	// mu guards warnings: the log's writers (the child's streams, on
+	// goroutines of their own) may warn too.
+	mu       sync.Mutex
+	warnings []string
 	// textfile is told of every record written; nil without --textfile.
 	textfile *textfile
 	// writeBy, when set, is the latest moment a record write may retry
 	// until: what is left of a shutdown notice's budget.
 	writeBy time.Time
+}
+
+// warnf tells the operator something went wrong that does not stop the job
+// (a log that cannot be used).
+func (j *job) warnf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	j.mu.Lock()
+	say := j.say
+	if say == nil {
+		j.warnings = append(j.warnings, msg)
+	}
+	j.mu.Unlock()
+	// Not under the mutex: saying it logs it, and a log that stops on
+	// that write warns again.
+	if say != nil {
+		say(msg)
+	}
 }
 
 // openJob opens the state directory and validates the job id (derived from
@@ -86,6 +110,9 @@ func (j *job) read() (*marker.Record, error) {
 	return r, err
 }
 
+// write writes a record that is not the run's last. When the state
+// directory refuses it and room is reserved, the reserved room takes it and
+// is then reserved again, as far as the file system allows.
 func (j *job) write(r *marker.Record) error {
 	if j.witnesses != nil {
 		r.Extra = withWitnesses(r.Extra, j.witnesses)
@@ -96,22 +123,35 @@ func (j *job) write(r *marker.Record) error {
 	} else {
 		err = j.store.WriteBy(j.id, r, j.writeBy)
 	}
+	if err != nil && errors.Is(err, marker.ErrStateDir) && (j.spare > 0 || j.store.Reserved(j.id) > 0) {
+		// The room this run reserved, or that an upwrap which died left.
+		if err = j.store.WriteReserved(j.id, r); err == nil && j.spare > 0 {
+			if rerr := j.store.Reserve(j.id, j.spare); rerr != nil {
+				j.spare = 0
+				j.warnf("%v; the final record has no reserved room", rerr)
+			}
+		}
+	}
+	return j.mirrored(err)
+}
+
+// mirrored follows a record write: the textfile hears of a written record,
+// and an error about the registry mirror alone is dropped, with a warning.
+func (j *job) mirrored(err error) error {
 	if err == nil || errors.Is(err, marker.ErrMirror) {
 		// After the record, never before it (docs/design.md §9).
 		j.textfile.changed()
 	}
 	if errors.Is(err, marker.ErrMirror) {
 		// The record, the truth, is on disk; the mirror lags.
-		if j.warn != nil {
-			j.warn(err)
-		}
+		j.warnf("%v", err)
 		return nil
 	}
 	return err
 }
 
 func (j *job) result(o Outcome, r *marker.Record) *Result {
-	res := &Result{Job: j.id, Outcome: o, Record: r, RecordPath: j.store.RecordPath(j.id), LogPath: j.logPath}
+	res := &Result{Job: j.id, Outcome: o, Record: r, RecordPath: j.store.RecordPath(j.id), LogPath: j.logPath, Warnings: j.takeWarnings()}
 	if res.LogPath == "" {
 		res.LogPath = j.store.LogPath(j.id)
 	}
@@ -121,9 +161,16 @@ func (j *job) result(o Outcome, r *marker.Record) *Result {
 	return res
 }
 
+// takeWarnings returns what warnf kept so far.
+func (j *job) takeWarnings() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.warnings)
+}
+
 // keptOutcome is the outcome of a record the table leaves alone.
 func keptOutcome(d decision, r *marker.Record) Outcome {
-	if r != nil && r.State == marker.Failed && d.outcome != GaveUp {
+	if r != nil && r.State == marker.Failed && d.outcome != GaveUp && d.outcome != Conflict {
 		return failedOutcome(r)
 	}
 	return d.outcome
@@ -136,6 +183,11 @@ func (j *job) finish(r *marker.Record, st marker.State, boot, source, reason, fa
 	n.State, n.Source, n.Reason, n.Failure = st, source, reason, failure
 	n.FinishedAt = &now
 	n.BootEnd = boot
+	if r.Log != "" && j.logPath != "" && j.logPath != r.Log {
+		// The recorded log no longer worked: later runs use the one
+		// this invocation fell back to.
+		n.Log = j.logPath
+	}
 	if j.version != "" {
 		n.Version = j.version
 	}
@@ -174,9 +226,13 @@ func (j *job) finalize(ctx context.Context, r *marker.Record, d decision, boot, 
 		if err := j.write(n); err != nil {
 			return nil, err
 		}
+		// Room an upwrap that died left for this job is of no use now.
+		j.store.Release(j.id)
 		sink.event("state recorded", "state", string(n.State), "reason", n.Reason, "source", n.Source)
 	}
-	return j.result(outcome, n), nil
+	res := j.result(outcome, n)
+	res.Recorded = write
+	return res, nil
 }
 
 func hostname() string {

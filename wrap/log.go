@@ -3,10 +3,14 @@ package wrap
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,9 +32,13 @@ const (
 // boot identity. Lines of the two streams never interleave mid-line. The
 // events that matter to an administrator (start, outcome, shutdown notice)
 // also go to the system log where there is one (see syslog.go).
+//
+// The log never costs the record (docs/design.md §6): it stops growing at
+// its size limit, when its file system runs short of space, or at the first
+// failed write, and says so once.
 type jobLog struct {
 	mu      sync.Mutex
-	f       *os.File
+	f       *os.File // nil: no log could be opened; everything is dropped
 	logger  *slog.Logger
 	format  string
 	cm      *cmtraceWriter // the CMTrace format's writer
@@ -38,21 +46,51 @@ type jobLog struct {
 	job     string
 	boot    string
 	nowFunc func() time.Time
+	budget  logBudget
+	// warn tells the operator (stderr) that the log stopped; nil drops it.
+	warn func(string)
 }
 
-// openJobLog opens the job's log for appending (0600, trust-checked).
+// openJobLog opens the job's log for appending (0600, trust-checked). A log
+// path that no longer works (its directory is gone, it is read-only, it lies
+// inside the state directory but is not the job's default log) falls back
+// to the default log beside the record, with a warning; when that cannot be
+// opened either, the job runs without a log, with a warning. Only a file
+// planted where the log goes (a symbolic link, a FIFO, another user's file)
+// is an error: upwrap never writes through it.
 func openJobLog(j *job, opts Options, boot string) (*jobLog, error) {
+	def := j.store.LogPath(j.id)
 	path := opts.LogPath
 	if path == "" {
-		path = j.store.LogPath(j.id)
+		path = def
+	} else if abs, err := filepath.Abs(path); err == nil {
+		// Recorded as an absolute path: resume at boot runs elsewhere.
+		path = abs
 	}
-	f, err := marker.OpenLog(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w %s: %w", ErrLog, path, err)
+	var f *os.File
+	var err error
+	if path != def && inStateDir(j.store.Dir(), path) {
+		err = fmt.Errorf("%s is inside the state directory %s, where only records and their own logs belong", path, j.store.Dir())
+	} else {
+		f, err = marker.OpenLog(path)
 	}
-	j.logPath = path
-	l := &jobLog{f: f, job: string(j.id), boot: boot, nowFunc: time.Now}
-	w := lockedWriter{l}
+	if err != nil && path != def && !errors.Is(err, marker.ErrUntrusted) {
+		j.warnf("the log %s cannot be used (%v); logging to %s instead", path, unwrapPathErr(err), def)
+		path = def
+		f, err = marker.OpenLog(path)
+	}
+	switch {
+	case errors.Is(err, marker.ErrUntrusted):
+		return nil, fmt.Errorf("log %s: %w", path, err)
+	case err != nil:
+		j.warnf("no job log: %s cannot be opened (%v); the record is kept all the same", path, unwrapPathErr(err))
+		j.logPath = ""
+	default:
+		j.logPath = path
+	}
+	l := &jobLog{f: f, job: string(j.id), boot: boot, nowFunc: time.Now, warn: func(m string) { j.warnf("%s", m) }}
+	l.budget.init(f, path, opts.logMaxSize())
+	w := lockedWriter{l: l}
 	format := opts.LogFormat
 	if format == "" {
 		format = sniffLogFormat(path)
@@ -67,18 +105,49 @@ func openJobLog(j *job, opts Options, boot string) (*jobLog, error) {
 		h = slog.NewTextHandler(w, nil)
 	case logCMTrace:
 		l.format = logCMTrace
-		if fi, err := f.Stat(); err == nil && fi.Size() == 0 {
-			f.Write([]byte(cmtraceBOM))
+		if l.budget.size == 0 {
+			w.Write([]byte(cmtraceBOM))
 		}
 		l.cm = newCMTraceWriter(w)
 		h = &cmtraceHandler{out: l.cm}
 	default:
-		f.Close()
+		if f != nil {
+			f.Close()
+		}
 		return nil, fmt.Errorf("%w: --log-format %q: use text, json or cmtrace", ErrUsage, opts.LogFormat)
 	}
 	l.logger = slog.New(h).With("job", string(j.id), "boot", boot, "upwrap_pid", os.Getpid())
 	l.sys = openSystemLog()
 	return l, nil
+}
+
+// inStateDir reports whether path lies in the state directory dir (also
+// through symbolic links of its directories, when they exist).
+func inStateDir(dir, path string) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	inside := func(d, p string) bool {
+		rel, err := filepath.Rel(d, p)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+	}
+	if inside(dir, abs) {
+		return true
+	}
+	rd, err1 := filepath.EvalSymlinks(dir)
+	rp, err2 := filepath.EvalSymlinks(filepath.Dir(abs))
+	return err1 == nil && err2 == nil && inside(rd, filepath.Join(rp, filepath.Base(abs)))
+}
+
+// unwrapPathErr drops the path an error repeats ("open /x/y.log: no such
+// file or directory" says /x/y.log twice in a warning that names it).
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // sniffLogFormat returns the format of the log at path: a log keeps the
@@ -105,14 +174,18 @@ func sniffLogFormat(path string) string {
 // eventLevels are the levels of upwrap's events that are not information;
 // a recorded "failed" state is an error too (see levelOf).
 var eventLevels = map[string]slog.Level{
-	"termination notice":                              slog.LevelWarn,
-	"interrupt: forwarding to the process tree":       slog.LevelWarn,
-	"second interrupt: killing the process tree":      slog.LevelWarn,
-	"operator's stop: forwarding to the process tree": slog.LevelWarn,
-	"timeout; killing the process tree":               slog.LevelWarn,
-	"machine busy; not starting":                      slog.LevelWarn,
-	"verify failed":                                   slog.LevelWarn,
-	"could not record the shutdown notice":            slog.LevelError,
+	"termination notice":                                    slog.LevelWarn,
+	"interrupt: forwarding to the process tree":             slog.LevelWarn,
+	"second interrupt: killing the process tree":            slog.LevelWarn,
+	"operator's stop: forwarding to the process tree":       slog.LevelWarn,
+	"timeout; killing the process tree":                     slog.LevelWarn,
+	"machine busy; not starting":                            slog.LevelWarn,
+	"verify failed":                                         slog.LevelWarn,
+	"could not record the shutdown notice":                  slog.LevelError,
+	"could not record the outcome; retrying":                slog.LevelWarn,
+	"could not record the outcome":                          slog.LevelError,
+	"log stopped; the child's further output is not logged": slog.LevelWarn,
+	"warning": slog.LevelWarn,
 }
 
 // levelOf is the level of an event: warnings and errors stand out in every
@@ -144,6 +217,7 @@ func (l *jobLog) event(msg string, args ...any) {
 	}
 	level := levelOf(msg, args)
 	l.logger.Log(context.Background(), level, msg, args...)
+	l.noteStop()
 	if l.sys != nil {
 		if ev, ok := systemEventOf(l.job, l.boot, level, msg, args); ok {
 			l.sys.Report(ev)
@@ -167,16 +241,45 @@ func (l *jobLog) Close() error {
 	return err
 }
 
-// lockedWriter serialises whole writes to the log file.
-type lockedWriter struct{ l *jobLog }
+// lockedWriter serialises whole writes to the log file. child marks the
+// writer of the child's output, which stops at the log's size limit; upwrap's
+// own events have a little more room (logBudget).
+type lockedWriter struct {
+	l     *jobLog
+	child bool
+}
 
 func (w lockedWriter) Write(p []byte) (int, error) {
 	w.l.mu.Lock()
 	defer w.l.mu.Unlock()
-	if w.l.f == nil {
-		return len(p), nil
+	w.l.writeLocked(p, w.child)
+	return len(p), nil
+}
+
+// writeLocked appends p to the log file within the budget; l.mu is held.
+// A write error stops the log: it is never returned (the child's output
+// and the record go on without it).
+func (l *jobLog) writeLocked(p []byte, child bool) {
+	if l.f == nil || len(p) == 0 || !l.budget.allow(len(p), child) {
+		return
 	}
-	return w.l.f.Write(p)
+	n, err := l.f.Write(p)
+	l.budget.wrote(n, err)
+}
+
+// noteStop says once, in the log (when it still can) and on stderr, that
+// the log stopped growing and why.
+func (l *jobLog) noteStop() {
+	l.mu.Lock()
+	why := l.budget.takeNote()
+	l.mu.Unlock()
+	if why == "" {
+		return
+	}
+	l.event("log stopped; the child's further output is not logged", "reason", why)
+	if l.warn != nil {
+		l.warn("the job log stopped growing: " + why + "; the record is kept all the same")
+	}
 }
 
 // tee returns the writer for one of the child's streams: everything goes to
@@ -234,15 +337,17 @@ func (t *teeWriter) Write(p []byte) (int, error) {
 // emit logs whole lines (the last one may lack its newline).
 func (t *teeWriter) emit(b []byte) {
 	l := t.log
+	if l == nil {
+		return
+	}
 	if l.format == logText {
 		l.mu.Lock()
-		if l.f != nil {
-			l.f.Write(b)
-			if b[len(b)-1] != '\n' {
-				l.f.Write([]byte{'\n'})
-			}
+		if b[len(b)-1] != '\n' {
+			b = append(b[:len(b):len(b)], '\n')
 		}
+		l.writeLocked(b, true)
 		l.mu.Unlock()
+		l.noteStop()
 		return
 	}
 	now := l.nowFunc()
@@ -259,8 +364,9 @@ func (t *teeWriter) emit(b []byte) {
 			t.lines.Info("output", "stream", t.stream, "line", string(line))
 		}
 	}
-	lockedWriter{l}.Write(t.buf.Bytes())
+	lockedWriter{l: l, child: true}.Write(t.buf.Bytes())
 	t.buf.Reset()
+	l.noteStop()
 }
 
 // flush logs a last line that had no newline.

@@ -130,6 +130,7 @@ func TestCMTraceLogOfARun(t *testing.T) {
 	}
 	// Events are cut at their first space: "child started ..." -> "child".
 	want := []entry{
+		{"room", "upwrap", "1"}, // room reserved for the record
 		{"starting", "upwrap", "1"},
 		{"child", "upwrap", "1"},
 		{"hello", "stdout", "1"},
@@ -140,10 +141,10 @@ func TestCMTraceLogOfARun(t *testing.T) {
 	sortStreams := func(es []entry) {
 		// stdout and stderr are copied concurrently, and may come before
 		// "child started" is logged: their order is free.
-		if len(es) > 4 {
-			sort.SliceStable(es[1:4], func(i, j int) bool {
+		if len(es) > 5 {
+			sort.SliceStable(es[2:5], func(i, j int) bool {
 				rank := map[string]int{"upwrap": 0, "stdout": 1, "stderr": 2}
-				return rank[es[1+i].Component] < rank[es[1+j].Component]
+				return rank[es[2+i].Component] < rank[es[2+j].Component]
 			})
 		}
 	}

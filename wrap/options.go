@@ -42,6 +42,13 @@ type Options struct {
 	// the command line is written from Argv for the program's kind of
 	// parser (docs/design.md §10). Outside Windows it is a usage error.
 	RawCmdLine bool
+	// LogMaxSize is the size in bytes at which the job log stops growing;
+	// 0 means DefaultLogMaxSize, a negative value no limit.
+	LogMaxSize int64
+	// RecordRetry bounds how long the final record's write is retried when
+	// the state directory refuses it (full, read-only); 0 means
+	// DefaultRecordRetry.
+	RecordRetry time.Duration
 	// WaitTree waits for every descendant of the child, not only the child.
 	WaitTree bool
 	// IgnorePending lists --ignore-pending rules: a source name, or
@@ -77,6 +84,27 @@ type Options struct {
 	// cmdLine is the Windows command line Run computed from Argv or
 	// RawCmdLine; "" elsewhere.
 	cmdLine string
+}
+
+// DefaultRecordRetry is how long the final record's write is retried by
+// default: well within the 90 s systemd gives a unit to stop.
+const DefaultRecordRetry = 30 * time.Second
+
+func (o *Options) logMaxSize() int64 {
+	switch {
+	case o.LogMaxSize == 0:
+		return DefaultLogMaxSize
+	case o.LogMaxSize < 0:
+		return 0
+	}
+	return o.LogMaxSize
+}
+
+func (o *Options) recordRetry() time.Duration {
+	if o.RecordRetry <= 0 {
+		return DefaultRecordRetry
+	}
+	return o.RecordRetry
 }
 
 func (o *Options) maxAttempts() int {

@@ -43,6 +43,10 @@ const (
 	// MarkedFailed: "upwrap mark --state failed" recorded the failure (for
 	// example Windows Setup's rollback script).
 	MarkedFailed
+	// BadRecord: status --all or resume --all could not read (or write)
+	// this job's record; Result.Err says why. The other jobs are still
+	// reported.
+	BadRecord
 )
 
 var outcomeNames = [...]string{
@@ -50,6 +54,7 @@ var outcomeNames = [...]string{
 	Busy: "busy", ChildFailed: "child failed", Conflict: "conflict", Interrupted: "interrupted",
 	Cancelled: "cancelled", GaveUp: "gave up", TimedOut: "timeout", NotFound: "command not found",
 	CannotExecute: "cannot execute", VerifyFailed: "verify failed", NoJob: "no such job", MarkedFailed: "marked failed",
+	BadRecord: "bad record",
 }
 
 // String returns a short human name.
@@ -78,6 +83,17 @@ type Result struct {
 	// Started is true when this invocation started the child; false when
 	// it reported or finalized what an earlier run recorded.
 	Started bool
+	// Recorded is true when this invocation wrote the job's record (resume
+	// finalized it, mark recorded it, run recorded its outcome).
+	Recorded bool
+	// Warnings are what went wrong without stopping the job (a log that
+	// could not be used), for the caller to show; Run says them on
+	// Options.Stderr as they happen instead.
+	Warnings []string
+	// Err, for a job of status --all or resume --all, says why its record
+	// could not be read or written (it wraps the marker error); Outcome is
+	// then BadRecord. Nil otherwise.
+	Err error
 }
 
 // Failure kinds stored in the record's "failure" key: why a job is failed.

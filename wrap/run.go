@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 
 	"github.com/upwrap/upwrap/detect"
@@ -43,14 +44,29 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 	j.version = opts.Version
 	j.progress = opts.Progress
 	j.textfile = tf
+	j.recordRetry = opts.recordRetry()
+	var log *jobLog
+	j.say = func(msg string) {
+		log.event("warning", "warning", msg)
+		if opts.Stderr != nil {
+			fmt.Fprintf(opts.Stderr, "upwrap: warning: %s\n", msg)
+		}
+	}
 	hash := marker.ArgvHash(opts.Argv)
+	if def := j.store.LogPath(j.id); opts.LogPath != "" && !sameFile(opts.LogPath, def) && inStateDir(j.store.Dir(), opts.LogPath) {
+		return nil, fmt.Errorf("%w: --log %s is inside the state directory %s; only the job's own log %s may be there: give a path outside it, or leave --log out", ErrUsage, opts.LogPath, j.store.Dir(), def)
+	}
 
 	lock, err := j.store.TryLock(j.id)
 	if errors.Is(err, marker.ErrLocked) {
 		// Another upwrap holds the job. It may only be checking a finished
-		// job (an agent restarted twice); a success is still a success.
+		// job (an agent restarted twice); a success is still a success. A
+		// record of another command line is never this one's.
 		r, _ := j.read()
-		if r != nil && r.State == marker.Succeeded && (r.ArgvSHA256 == "" || r.ArgvSHA256 == hash) {
+		switch {
+		case otherArgv(r, hash):
+			return j.result(Conflict, r), nil
+		case r != nil && r.State == marker.Succeeded:
 			return j.result(Succeeded, r), nil
 		}
 		return j.result(Busy, r), nil
@@ -59,6 +75,9 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 		return nil, err
 	}
 	defer lock.Unlock()
+	// Room reserved for the record and not used is given back, whatever
+	// happens (docs/design.md §6).
+	defer j.store.Release(j.id)
 	if opts.Registry {
 		if err := j.store.EnableMirror(j.id); err != nil {
 			if errors.Is(err, marker.ErrMirrorUnsupported) {
@@ -83,30 +102,16 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 		// The job keeps the log its first run chose.
 		opts.LogPath = rec.Log
 	}
-	switch d.act {
-	case actKeep:
+	if d.act == actKeep {
 		return j.result(keptOutcome(d, rec), rec), nil
-	case actFail, actFinalize:
-		log, err := openJobLog(j, opts, boot)
-		if err != nil {
-			return nil, err
-		}
-		defer log.Close()
-		logWitnesses(log, witnesses)
-		return j.finalize(ctx, rec, d, boot, opts.Verify, true, log)
 	}
-
-	log, err := openJobLog(j, opts, boot)
-	if err != nil {
+	if log, err = openJobLog(j, opts, boot); err != nil {
 		return nil, err
 	}
 	defer log.Close()
 	logWitnesses(log, witnesses)
-	j.warn = func(err error) {
-		log.event("warning", "error", err.Error())
-		if opts.Stderr != nil {
-			fmt.Fprintf(opts.Stderr, "upwrap: warning: %v\n", err)
-		}
+	if d.act == actFail || d.act == actFinalize {
+		return j.finalize(ctx, rec, d, boot, opts.Verify, true, log)
 	}
 
 	if busy, why := machineBusy(ctx, probe); busy {
@@ -138,6 +143,18 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 		}
 	}
 	return runChild(ctx, j, opts, rec, boot, hash, attempts, log)
+}
+
+// sameFile reports whether a and b name the same path once made absolute
+// (on Windows regardless of case, as filepath.Rel compares there).
+func sameFile(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(aa, ab)
+	return err == nil && rel == "."
 }
 
 // machineBusy asks the probe, when it can tell, whether another installation

@@ -77,6 +77,11 @@ func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 		}
 		j := &job{store: st, id: id, probe: probe, now: nowFunc}
 		r, locked, err := jobs[i].rec, jobs[i].locked, jobs[i].err
+		if err != nil && q.All && badRecord(err) {
+			// One bad record never hides the others (docs/design.md §6).
+			out = append(out, j.bad(err))
+			continue
+		}
 		if err != nil {
 			return out, err
 		}
@@ -121,12 +126,28 @@ func Resume(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 	var out []*Result
 	for _, id := range ids {
 		res, err := resumeOne(ctx, st, id, boot, witnesses, q, probe)
+		if err != nil && q.All {
+			// Every healthy job is still finalized; this one is reported.
+			res, err = (&job{store: st, id: id}).bad(err), nil
+		}
 		if err != nil {
 			return out, err
 		}
 		out = append(out, res)
 	}
 	return out, nil
+}
+
+// badRecord reports whether err is about one job's record or the files
+// beside it (not the state directory or the machine): status --all then
+// shows it as that job's row and goes on.
+func badRecord(err error) bool {
+	return errors.Is(err, marker.ErrCorrupt) || errors.Is(err, marker.ErrNewerSchema) || errors.Is(err, marker.ErrUntrusted)
+}
+
+// bad is the result of a job whose record could not be read or written.
+func (j *job) bad(err error) *Result {
+	return &Result{Job: j.id, Outcome: BadRecord, Err: err, RecordPath: j.store.RecordPath(j.id), LogPath: j.store.LogPath(j.id)}
 }
 
 func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string, witnesses *detect.BootWitnesses, q Query, probe detect.Probe) (*Result, error) {

@@ -139,10 +139,13 @@ func TestStatusRefusesForgedLockFile(t *testing.T) {
 				}
 				l.Unlock()
 				tamper(t, filepath.Join(dir, "job.lock"))
-				for _, q := range []Query{{StateDir: dir, All: true}, {StateDir: dir, Job: "job"}} {
-					if _, err := Status(ctx, q, probe); !errors.Is(err, marker.ErrUntrusted) {
-						t.Errorf("status %+v: got %v, want ErrUntrusted", q, err)
-					}
+				if _, err := Status(ctx, Query{StateDir: dir, Job: "job"}, probe); !errors.Is(err, marker.ErrUntrusted) {
+					t.Errorf("status --job: got %v, want ErrUntrusted", err)
+				}
+				// status --all shows the job as a bad record, and goes on.
+				res, err := Status(ctx, Query{StateDir: dir, All: true}, probe)
+				if err != nil || len(res) != 1 || res[0].Outcome != BadRecord || !errors.Is(res[0].Err, marker.ErrUntrusted) {
+					t.Errorf("status --all: got %+v, %v; want one bad-record row wrapping ErrUntrusted", res, err)
 				}
 			})
 		}

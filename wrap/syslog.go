@@ -28,6 +28,10 @@ const (
 	EventFailed EventID = 105
 	// EventShutdownNotice: a termination notice arrived while the child ran.
 	EventShutdownNotice EventID = 106
+	// EventRecordFailed: the outcome could not be recorded (first refused
+	// write, and again when upwrap gave up); the message says how the job
+	// ended.
+	EventRecordFailed EventID = 107
 )
 
 // SystemEvent is one entry for the system log.
@@ -63,6 +67,10 @@ func systemEventOf(job, boot string, level slog.Level, msg string, args []any) (
 		id, head = EventStarted, fmt.Sprintf("upwrap: job %s started", job)
 	case "termination notice":
 		id, head = EventShutdownNotice, fmt.Sprintf("upwrap: job %s: termination notice while the command runs", job)
+	case "could not record the outcome; retrying", "could not record the outcome":
+		st, _ := argValue(args, "state")
+		id, head = EventRecordFailed, fmt.Sprintf("upwrap: job %s ended %v, but its record %s", job, st,
+			map[bool]string{true: "cannot be written yet; retrying", false: "could not be written"}[msg != "could not record the outcome"])
 	case "state recorded":
 		st, _ := argValue(args, "state")
 		switch st {

@@ -14,7 +14,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         'help' = 'Shows a list of commands or help for one command'
     }
     $flags = @{
-        'run' = @('--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--max-attempts', '--quiet', '--raw-cmdline', '--reboot-codes', '--registry', '--restart-codes', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify', '--wait-tree')
+        'run' = @('--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--log-max-size', '--max-attempts', '--quiet', '--raw-cmdline', '--reboot-codes', '--record-retry', '--registry', '--restart-codes', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify', '--wait-tree')
         'status' = @('--all', '--detection', '--exit-codes', '--format', '--job', '--json', '--max-attempts', '--state-dir')
         'resume' = @('--all', '--exit-codes', '--job', '--json', '--log-format', '--max-attempts', '--state-dir', '--textfile')
         'mark' = @('--exit-codes', '--job', '--json', '--reason', '--state', '--state-dir', '--textfile')
@@ -29,12 +29,14 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--ignore-pending' = 'reboot-pending source to disregard: NAME, or NAME:PATTERN for the matching entries of a list source (repeatable)'
         '--job' = 'job id (default: derived from the command line)'
         '--json' = 'print the job record as one JSON object on stdout (the child''s stdout goes to stderr)'
-        '--log' = 'log file (default: <state-dir>/<job>.log)'
+        '--log' = 'log file, outside the state directory (default: <state-dir>/<job>.log); one that cannot be used falls back to the default, with a warning'
         '--log-format' = 'job log format: text, json (JSON lines) or cmtrace (CMTrace/OneTrace) (default: the format the log already has, else text)'
+        '--log-max-size' = 'size at which the job log stops growing (K, M, G suffixes; 0 = no limit); it also stops when its file system runs short of space'
         '--max-attempts' = 'starts of a failing job before upwrap gives up'
         '--quiet' = 'no status line on a terminal, and no summary line when the job succeeded'
         '--raw-cmdline' = 'Windows: start the command with the text after -- exactly as typed, for programs that parse their command line their own way'
         '--reboot-codes' = 'child exit codes meaning success, reboot required (default: 3010 in the msi profile, none in posix)'
+        '--record-retry' = 'how long to retry writing the final record when the state directory refuses it (full, read-only)'
         '--registry' = 'Windows: mirror the job''s state into HKLM\SOFTWARE\upwrap\Jobs\<job> for registry detection rules'
         '--restart-codes' = 'child exit codes meaning success, the child started the restart (default: 1641 in msi, none in posix)'
         '--state-dir' = 'directory of the job records (default: %ProgramData%\upwrap on Windows, /var/lib/upwrap for root elsewhere, $XDG_STATE_HOME/upwrap for other users)'
@@ -54,7 +56,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--log-format' = @('text', 'json', 'cmtrace')
         '--state' = @('succeeded', 'failed')
     }
-    $takesValue = @('--exit-codes', '--format', '--ignore-pending', '--job', '--log', '--log-format', '--max-attempts', '--reason', '--reboot-codes', '--restart-codes', '--state', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify')
+    $takesValue = @('--exit-codes', '--format', '--ignore-pending', '--job', '--log', '--log-format', '--log-max-size', '--max-attempts', '--reason', '--reboot-codes', '--record-retry', '--restart-codes', '--state', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify')
     # The words before the one being completed, without the command name.
     $before = @($commandAst.CommandElements |
         Where-Object { $_.Extent.EndOffset -lt $cursorPosition } |

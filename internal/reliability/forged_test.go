@@ -140,9 +140,7 @@ func TestRootRefusesForgeableRecords(t *testing.T) {
 			state := filepath.Join(root, "state")
 			// A job that failed once: a run that trusted the record would
 			// start the child.
-			if r := upwrap(t, "run", "--state-dir", state, "--job", "j", "--", "false"); r.code != 1 {
-				t.Fatalf("setup: %v", r)
-			}
+			failOnce(t, nil, state)
 			tc.tamper(root, state)
 			hostileRun(t, root, nil, []string{"run", "--state-dir", state, "--job", "j"}, codeUntrusted, append(tc.fragments, "untrusted", "upwrap: hint:")...)
 			// status and resume refuse it too, and write nothing.

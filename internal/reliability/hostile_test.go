@@ -4,6 +4,8 @@ package reliability
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -24,15 +26,49 @@ import (
 // no file under root changed, the child never started.
 func hostileRun(t *testing.T, root string, prefix []string, args []string, code int, fragments ...string) {
 	t.Helper()
-	count := filepath.Join(t.TempDir(), "count")
+	count := countFor(t)
+	os.Remove(count)
 	before := snapshot(t, root)
 	argv := append(append(append(prefix, upwrapBin(t, "")), args...), "--")
-	r := runProc(t, nil, append(argv, startedChild(count)...)...)
+	r := runProc(t, nil, append(argv, jobChild(count)...)...)
 	wantRefusal(t, r, code, fragments...)
 	unchanged(t, root, before)
 	if n := starts(t, count); n != 0 {
 		t.Errorf("the child was started %d times; want never", n)
 	}
+}
+
+// countFor is where the jobChild of test t counts its starts: one path per
+// test, outside every directory a test snapshots, so that the job's command
+// line is the same in its set-up and in hostileRun.
+func countFor(t *testing.T) string {
+	sum := sha256.Sum256([]byte(t.Name()))
+	return filepath.Join(binDir, "count-"+hex.EncodeToString(sum[:8]))
+}
+
+// jobChild is the command line of the job the hostile tests set up and then
+// try to run again: it counts its starts in count and fails while count.fail
+// exists. (A record of another command line would be a conflict, refused
+// before any of the checks under test.)
+func jobChild(count string) []string {
+	return []string{"sh", "-c", `echo started >> "$1"; [ ! -e "$1.fail" ]`, "sh", count}
+}
+
+// failOnce records job j in state as failed once, with jobChild's command
+// line, run through prefix (a namespace): a run that trusted the record would
+// start it again.
+func failOnce(t *testing.T, prefix []string, state string) {
+	t.Helper()
+	count := countFor(t)
+	if err := os.WriteFile(count+".fail", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(count + ".fail")
+	argv := append(append(prefix, upwrapBin(t, ""), "run", "--state-dir", state, "--job", "j", "--"), jobChild(count)...)
+	if r := runProc(t, nil, argv...); r.code != 1 {
+		t.Fatalf("setup: %v", r)
+	}
+	os.Remove(count)
 }
 
 // TestHostileJobIDs: job ids that could escape the state directory, name a
@@ -148,9 +184,7 @@ func TestHostileStateDirs(t *testing.T) {
 	t.Run("a symbolic link to a good directory", func(t *testing.T) {
 		root := t.TempDir()
 		real, link := filepath.Join(root, "real"), filepath.Join(root, "link")
-		if r := upwrap(t, "run", "--state-dir", real, "--job", "j", "--", "false"); r.code != 1 {
-			t.Fatalf("setup: %v", r)
-		}
+		failOnce(t, nil, real)
 		os.Symlink(real, link)
 		hostileRun(t, root, nil, []string{"run", "--state-dir", link, "--job", "j"}, codeUntrusted, "is a symbolic link")
 	})
@@ -163,9 +197,7 @@ func TestHostileStateDirs(t *testing.T) {
 		root := t.TempDir()
 		state := filepath.Join(root, "state")
 		// A job that failed once would run again: only the refusal stops it.
-		if r := upwrap(t, "run", "--state-dir", state, "--job", "j", "--", "false"); r.code != 1 {
-			t.Fatalf("setup: %v", r)
-		}
+		failOnce(t, nil, state)
 		ro := inNamespace(`mount --bind "` + state + `" "` + state + `" && mount -o remount,bind,ro "` + state + `"`)
 		hostileRun(t, root, ro, []string{"run", "--state-dir", state, "--job", "j"}, codeStateDir, "read-only file system")
 		hostileRun(t, root, ro, []string{"run", "--state-dir", state, "--job", "new"}, codeStateDir, "read-only file system")
@@ -208,9 +240,7 @@ func testFullStateDir(t *testing.T) {
 	}
 	view := filepath.Join("/proc", strconv.Itoa(holder.Process.Pid), "root") + state
 	enter := []string{"nsenter", "-t", strconv.Itoa(holder.Process.Pid), "-m", "--"}
-	if r := runProc(t, nil, append(enter, upwrapBin(t, ""), "run", "--state-dir", state, "--job", "j", "--", "false")...); r.code != 1 {
-		t.Fatalf("setup: %v", r)
-	}
+	failOnce(t, enter, state)
 	// Fill the tmpfs to the last page.
 	runProc(t, nil, append(enter, "dd", "if=/dev/zero", "of="+filepath.Join(state, "fill"), "bs=4096")...)
 	if r := runProc(t, nil, append(enter, "df", state)...); !strings.Contains(r.stdout, "100%") {
@@ -237,9 +267,7 @@ func TestHostileRecords(t *testing.T) {
 	setup := func(t *testing.T, tamper func(state string)) (root, state string) {
 		root = t.TempDir()
 		state = filepath.Join(root, "state")
-		if r := upwrap(t, "run", "--state-dir", state, "--job", "j", "--", "false"); r.code != 1 {
-			t.Fatalf("setup: %v", r)
-		}
+		failOnce(t, nil, state)
 		tamper(state)
 		return root, state
 	}
@@ -340,12 +368,9 @@ func TestHostileRecords(t *testing.T) {
 // survive the rewrite.
 func TestUnknownKeysAreNotHostile(t *testing.T) {
 	root := t.TempDir()
-	state, count := filepath.Join(root, "state"), filepath.Join(root, "count")
-	args := append([]string{"run", "--state-dir", state, "--job", "j", "--"}, startedChild(count)...)
-	fail := []string{"run", "--state-dir", state, "--job", "j", "--", "false"}
-	if r := upwrap(t, fail...); r.code != 1 {
-		t.Fatalf("setup: %v", r)
-	}
+	state, count := filepath.Join(root, "state"), countFor(t)
+	args := append([]string{"run", "--state-dir", state, "--job", "j", "--"}, jobChild(count)...)
+	failOnce(t, nil, state)
 	p := filepath.Join(state, "j.json")
 	b, _ := os.ReadFile(p)
 	extra := `"x_added_by_v2": {"phase": "download", "bytes": [1, 2, 3]}, "zz_flag": true, `
