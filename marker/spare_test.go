@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -124,12 +125,12 @@ func TestWriteReservedFailuresKeepTheOldRecord(t *testing.T) {
 	restore := func() {
 		writeFile = saved[0].(func(*os.File, []byte) (int, error))
 		syncFile = saved[1].(func(*os.File) error)
-		rename = saved[2].(func(string, string) error)
+		rename = saved[2].(func(*os.File, string, string, time.Time) error)
 	}
 	for name, inject := range map[string]func(){
 		"write":  func() { writeFile = func(*os.File, []byte) (int, error) { return 0, boom } },
 		"sync":   func() { syncFile = func(*os.File) error { return boom } },
-		"rename": func() { rename = func(string, string) error { return boom } },
+		"rename": func() { rename = func(*os.File, string, string, time.Time) error { return boom } },
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer restore()
