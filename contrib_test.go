@@ -158,6 +158,12 @@ func TestDetectionScript(t *testing.T) {
 	if job == nil || call == nil || !strings.Contains(s, "\r\nexit $LASTEXITCODE\r\n") {
 		t.Fatalf("detect.ps1: want $job = '...', & $upwrap ..., exit $LASTEXITCODE; got\n%s", s)
 	}
+	// The guard: without upwrap.exe the script says so and exits non-zero
+	// (never 0, which Configuration Manager reads as Unknown).
+	guard := regexp.MustCompile(`(?s)if \(-not \(Test-Path -LiteralPath \$upwrap -PathType Leaf\)\) \{\r\n[^}]*"upwrap: error: [^"]*missing[^"]*"[^}]*\r\n    exit 1\r\n\}`).FindStringIndex(s)
+	if guard == nil || guard[0] > strings.Index(s, "& $upwrap ") {
+		t.Errorf("detect.ps1: want a guard before the call: if upwrap.exe is missing, an upwrap: error: line and exit 1")
+	}
 	args := strings.Fields(strings.ReplaceAll(call[1], "$job", job[1]))
 	state := filepath.Join(t.TempDir(), "state")
 	upwrap(t, invocation{args: []string{"run", "--state-dir", state, "--job", job[1], "--", "true"}})
