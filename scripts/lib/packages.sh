@@ -87,11 +87,39 @@ linux_packages() {
 	done
 }
 
+# need_script_signing: an osslsigncode that signs PowerShell scripts (2.6 or
+# later). Debian 12 has 2.5; on Debian 12 this installs 2.9 from
+# bookworm-backports, with a source list and package lists of its own under
+# $work (the machine's apt configuration is left as it is).
+need_script_signing() {
+	printf 'exit 0\r\n' >"$work/probe.ps1"
+	probe() { osslsigncode sign "${sign_args[@]}" -h sha256 -in "$work/probe.ps1" -out "$work/probe.signed.ps1" >/dev/null 2>&1; }
+	rm -f "$work/probe.signed.ps1"
+	probe && return 0
+	local mirror list=$work/apt-backports
+	if grep -q '^VERSION_CODENAME=bookworm$' /etc/os-release 2>/dev/null && [ "$(id -u)" = 0 ]; then
+		mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
+		[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+		echo "upwrap: release: this osslsigncode cannot sign PowerShell scripts; installing osslsigncode from bookworm-backports"
+		mkdir -p "$list/lists/partial"
+		printf 'deb %s bookworm main\ndeb %s bookworm-backports main\n' "$mirror" "$mirror" >"$list/sources.list"
+		local o=(-o "Dir::Etc::SourceList=$list/sources.list" -o Dir::Etc::SourceParts=/nonexistent -o "Dir::State::Lists=$list/lists")
+		apt-get "${o[@]}" update -qq >/dev/null 2>&1
+		DEBIAN_FRONTEND=noninteractive apt-get "${o[@]}" install -y -qq --no-install-recommends -t bookworm-backports osslsigncode >/dev/null
+		rm -f "$work/probe.signed.ps1"
+		probe && return 0
+	fi
+	echo "upwrap: release: osslsigncode $(osslsigncode --version 2>&1 | awk 'NR == 1 { print $2 }') cannot sign PowerShell scripts (detect.ps1); install osslsigncode 2.6 or later (Debian: bookworm-backports)" >&2
+	exit 1
+}
+
 # msi BIN OUT: upwrap_V_windows_amd64.msi from the signed windows/amd64
 # binary, with a signed detect.ps1; the package itself signed too.
 msi() {
 	local bin=$1 out=$2 stage=$work/msi f product
 	need wixl wixl
+	need python3 python3
+	[ "$sign" = none ] || need_script_signing
 	rm -rf "$stage" && mkdir -p "$stage"
 	cp "$bin/upwrap_${version}_windows_amd64.exe" "$stage/upwrap.exe"
 	cp contrib/windows/detect.ps1 contrib/windows/setupcomplete.cmd contrib/windows/setuprollback.cmd \
