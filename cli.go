@@ -121,20 +121,20 @@ func newApp(c *cliState) *cli.App {
 		ErrWriter:       c.stderr,
 		ExitErrHandler:  func(*cli.Context, error) {},
 		HideHelpCommand: false,
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{flagMessage(err.Error())}
+		OnUsageError: func(ctx *cli.Context, err error, sub bool) error {
+			return flagError(ctx, err, sub)
 		},
-		CommandNotFound: func(ctx *cli.Context, name string) {
-			c.code = exitCodes[c.profile]["usage"]
-			fmt.Fprintf(c.stderr, "upwrap: error: no command %q\nupwrap: hint: run 'upwrap help' for the commands\n", name)
-		},
+		CommandNotFound: func(ctx *cli.Context, name string) { c.commandNotFound(ctx.App, name) },
+		// --version, as most tools answer it; the same line as "upwrap version".
+		Flags:  []cli.Flag{&cli.BoolFlag{Name: "version", Usage: "print the version (as the version command does)"}},
+		Action: func(ctx *cli.Context) error { return rootAction(c, ctx) },
 		Commands: []*cli.Command{
 			runCommand(c), statusCommand(c), resumeCommand(c), markCommand(c), clearCommand(c), pendingCommand(c), sentinelCommand(c),
 			{
 				Name:  "version",
 				Usage: "print the version",
 				Action: func(ctx *cli.Context) error {
-					fmt.Fprintf(c.stdout, "upwrap %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+					printVersion(c)
 					return nil
 				},
 			},

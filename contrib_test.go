@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -156,6 +158,12 @@ func TestDetectionScript(t *testing.T) {
 	if job == nil || call == nil || !strings.Contains(s, "\r\nexit $LASTEXITCODE\r\n") {
 		t.Fatalf("detect.ps1: want $job = '...', & $upwrap ..., exit $LASTEXITCODE; got\n%s", s)
 	}
+	// The guard: without upwrap.exe the script says so and exits non-zero
+	// (never 0, which Configuration Manager reads as Unknown).
+	guard := regexp.MustCompile(`(?s)if \(-not \(Test-Path -LiteralPath \$upwrap -PathType Leaf\)\) \{\r\n[^}]*"upwrap: error: [^"]*missing[^"]*"[^}]*\r\n    exit 1\r\n\}`).FindStringIndex(s)
+	if guard == nil || guard[0] > strings.Index(s, "& $upwrap ") {
+		t.Errorf("detect.ps1: want a guard before the call: if upwrap.exe is missing, an upwrap: error: line and exit 1")
+	}
 	args := strings.Fields(strings.ReplaceAll(call[1], "$job", job[1]))
 	state := filepath.Join(t.TempDir(), "state")
 	upwrap(t, invocation{args: []string{"run", "--state-dir", state, "--job", job[1], "--", "true"}})
@@ -230,5 +238,44 @@ func TestBootTimeResumeTemplates(t *testing.T) {
 		if got := recordedState(t, filepath.Join(state, "up.json")); got != "succeeded" {
 			t.Errorf("%s: recorded %q after resume, want succeeded", name, got)
 		}
+	}
+}
+
+// TestSystemdUnits: both units run the packaged /usr/bin/upwrap; the
+// upgrade unit's command line parses, and its SuccessExitStatus= are
+// exactly the posix profile's "reboot required" and "restart in progress"
+// codes, so systemd marks a finished upgrade that needs a restart as
+// success, and every other failure as failure.
+func TestSystemdUnits(t *testing.T) {
+	requirePOSIX(t)
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("contrib", "systemd", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	execStart := regexp.MustCompile(`(?m)^ExecStart=(\S+) (.*)$`)
+	for _, name := range []string{"upwrap-resume.service", "upwrap-upgrade.service"} {
+		if m := execStart.FindStringSubmatch(read(name)); m == nil || m[1] != "/usr/bin/upwrap" {
+			t.Errorf("%s: ExecStart must run /usr/bin/upwrap (the packages' path): %q", name, m)
+		}
+	}
+	unit := read("upwrap-upgrade.service")
+	want := fmt.Sprintf("SuccessExitStatus=%d %d", exitCodes[profilePOSIX]["reboot-required"], exitCodes[profilePOSIX]["restarting"])
+	if !regexp.MustCompile(`(?m)^` + want + `$`).MatchString(unit) {
+		t.Errorf("upwrap-upgrade.service: want the line %q", want)
+	}
+	// The command line, with a stand-in upgrade that needs a restart.
+	args := strings.Fields(execStart.FindStringSubmatch(unit)[2])
+	i := slices.Index(args, "--")
+	if i < 0 || !slices.Contains(args[:i], "--expect-reboot") {
+		t.Fatalf("upwrap-upgrade.service: want upwrap run --expect-reboot ... -- COMMAND, got %q", args)
+	}
+	state := filepath.Join(t.TempDir(), "state")
+	argv := append(append([]string{}, args[:i]...), "--state-dir", state, "--reboot-codes", "7", "--", "sh", "-c", "exit 7")
+	r := upwrap(t, invocation{args: argv})
+	if r.code != exitCodes[profilePOSIX]["reboot-required"] {
+		t.Errorf("the unit's command line with an upgrade that needs a restart exited %d, want %d: %+v", r.code, exitCodes[profilePOSIX]["reboot-required"], r)
 	}
 }

@@ -16,9 +16,6 @@ import (
 	"github.com/upwrap/upwrap/wrap"
 )
 
-// version is stamped at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 func main() {
 	var stderr io.Writer = os.Stderr
 	jw := (*journal.Writer)(nil)
@@ -187,7 +184,10 @@ func printError(w io.Writer, err error) {
 
 func hintFor(err error) string {
 	var ue usageError
+	var dym didYouMean
 	switch {
+	case errors.As(err, &dym):
+		return fmt.Sprintf("did you mean %s? ('%s --help' lists the flags)", dym.flag, dym.command)
 	case errors.As(err, &ue), errors.Is(err, wrap.ErrUsage):
 		return "run 'upwrap help' or 'upwrap COMMAND --help' for usage"
 	case errors.Is(err, marker.ErrTooLarge):

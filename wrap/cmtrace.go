@@ -19,8 +19,13 @@ import (
 //
 //	<![LOG[message]LOG]!><time="HH:mm:ss.fff+OFFSET" date="MM-dd-yyyy" component="..." context="..." type="1" thread="..." file="...">
 //
-// time is local time with the offset from UTC in minutes (PSADT's
-// convention: "+60" for UTC+1, "-300" for UTC-5); type is 1 information, 2
+// time is local time followed by the Windows time-zone bias in minutes, in
+// Configuration Manager's sign: UTC = local time + bias, so India (UTC+5:30)
+// writes "-330" and New York in winter (UTC-5) "+300", as the client's own
+// logs in C:\Windows\CCM\Logs do (docs/design.md §11). PSAppDeployToolkit
+// writes the opposite sign; CMTrace shows local time either way, but a tool
+// that converts the entries to UTC reads them as the CCM logs beside them
+// only with this sign. type is 1 information, 2
 // warning, 3 error (CMTrace highlights 2 yellow and 3 red); thread is
 // upwrap's process id; context is the user upwrap runs as. Lines end with
 // CRLF on every OS, and a new file starts with a UTF-8 byte order mark, as
@@ -67,9 +72,9 @@ func cmtraceType(l slog.Level) int {
 // entry formats one CMTrace line (with its CRLF).
 func (c *cmtraceWriter) entry(t time.Time, component string, typ int, msg string) []byte {
 	c.mu.Lock()
-	if !t.Equal(c.stampAt) || c.stampTime == "" {
-		_, off := t.Zone()
-		mins := off / 60
+	// The same instant in another zone is another stamp.
+	if !t.Equal(c.stampAt) || t.Location() != c.stampAt.Location() || c.stampTime == "" {
+		mins := cmtraceBias(t)
 		sign := "+"
 		if mins < 0 {
 			sign, mins = "-", -mins
@@ -100,6 +105,13 @@ func (c *cmtraceWriter) entry(t time.Time, component string, typ int, msg string
 	b.WriteString(cmtraceAttr(c.file))
 	b.WriteString("\">\r\n")
 	return []byte(b.String())
+}
+
+// cmtraceBias is the Windows time-zone bias of t in minutes: UTC = local +
+// bias (docs/design.md §11).
+func cmtraceBias(t time.Time) int {
+	_, off := t.Zone()
+	return -off / 60
 }
 
 // cmtraceText makes a message safe inside <![LOG[...]LOG]!>: valid UTF-8,

@@ -41,7 +41,8 @@ var cmtraceLine = regexp.MustCompile(`^<!\[LOG\[(.*)\]LOG\]!><time="(\d\d:\d\d:\
 
 // TestCMTraceGolden pins the CMTrace bytes: events with attributes and
 // levels, the child's lines, text that needs escaping, time zones east and
-// west of UTC.
+// west of UTC with Configuration Manager's bias sign (India -330, New York
+// in winter +300).
 func TestCMTraceGolden(t *testing.T) {
 	var buf bytes.Buffer
 	w := &cmtraceWriter{w: &buf, context: `NT AUTHORITY\SYSTEM`, thread: 4242, file: "upwrap"}
@@ -62,6 +63,22 @@ func TestCMTraceGolden(t *testing.T) {
 	emit(t0.Add(3*time.Second), slog.LevelWarn, "termination notice", "signal", "SIGTERM", "confirmed", false, "witness", "")
 	emit(time.Date(2025, 12, 24, 23, 59, 59, 999_000_000, east), slog.LevelError, "state recorded", "state", "failed", "reason", "child exited with 1603", "source", "exit-code")
 	emit(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), slog.LevelInfo, "state recorded", "state", "succeeded", "reason", "completed after restart; verify passed")
+	// The zones of the README's example, from the tz database: Configuration
+	// Manager's bias, UTC = local + bias (docs/design.md §11).
+	for _, z := range []struct {
+		name string
+		at   time.Time
+	}{
+		{"Asia/Kolkata", time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC)},     // -330
+		{"America/New_York", time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC)}, // +300 (EST, January)
+		{"America/New_York", time.Date(2025, 7, 15, 12, 0, 0, 0, time.UTC)}, // +240 (EDT)
+	} {
+		loc, err := time.LoadLocation(z.name)
+		if err != nil {
+			t.Fatalf("time zone %s: %v", z.name, err)
+		}
+		emit(z.at.In(loc), slog.LevelInfo, "time zone", "tz", z.name)
+	}
 
 	golden := filepath.Join("testdata", "cmtrace.golden")
 	if *update {

@@ -8,8 +8,9 @@ rem upgraded OS itself tells upwrap -- and the deployment agent -- the truth.
 rem
 rem Start the upgrade with (one line; see README "Windows Setup as the oracle"):
 rem   upwrap.exe run --job win11-upgrade --expect-reboot -- setup.exe /auto upgrade /quiet
-rem     /eula accept /postoobe %ProgramData%\upwrap\setup\setupcomplete.cmd
-rem     /postrollback %ProgramData%\upwrap\setup\setuprollback.cmd
+rem     /eula accept /postoobe "C:\Program Files\upwrap\setup\setupcomplete.cmd"
+rem     /postrollback "C:\Program Files\upwrap\setup\setuprollback.cmd"
+rem (upwrap.msi installs both scripts in that folder.)
 rem
 rem Edit the three values below to match that command line. Use absolute
 rem paths: the script does not run from the folder you put it in.
