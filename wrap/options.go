@@ -36,6 +36,11 @@ type Options struct {
 	// LogFormat is "text", "json" or "cmtrace"; "" keeps the format of the
 	// existing log, text for a new one.
 	LogFormat string
+	// ShutdownGrace is how long, with ExpectReboot, upwrap waits for a
+	// shutdown notice after the child was killed by a signal that no notice
+	// or witness explained (docs/design.md §9); 0 means
+	// DefaultShutdownGrace, a negative value no wait.
+	ShutdownGrace time.Duration
 	// WaitTree waits for every descendant of the child, not only the child.
 	WaitTree bool
 	// IgnorePending lists --ignore-pending rules: a source name, or
@@ -71,4 +76,14 @@ func (o *Options) maxAttempts() int {
 		return 3
 	}
 	return o.MaxAttempts
+}
+
+func (o *Options) shutdownGrace() time.Duration {
+	switch {
+	case o.ShutdownGrace == 0:
+		return DefaultShutdownGrace
+	case o.ShutdownGrace < 0:
+		return 0
+	}
+	return o.ShutdownGrace
 }
