@@ -38,6 +38,7 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	if prev != nil {
 		base.Extra = prev.Extra
 	}
+	base.Extra = withAwaitMark(base.Extra, opts.AwaitMark)
 
 	path, err := exec.LookPath(opts.Argv[0])
 	if err != nil {

@@ -41,6 +41,11 @@ type Options struct {
 	// or witness explained (docs/design.md §9); 0 means
 	// DefaultShutdownGrace, a negative value no wait.
 	ShutdownGrace time.Duration
+	// AwaitMark, when positive, makes the job wait after a restart for
+	// `upwrap mark` (Windows Setup's verdict): until a mark or AwaitMark
+	// since the restart, the job answers busy; then the restart decides
+	// (Verify, else succeeded). Recorded as the record key await_mark.
+	AwaitMark time.Duration
 	// WaitTree waits for every descendant of the child, not only the child.
 	WaitTree bool
 	// IgnorePending lists --ignore-pending rules: a source name, or

@@ -62,7 +62,9 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	}
 	noteRecordBoot(witnesses, rec, boot)
 	j.witnesses = witnesses
-	d := decide(rec, facts{boot: boot, argvHash: hash, maxAttempts: opts.maxAttempts()})
+	f := facts{boot: boot, argvHash: hash, maxAttempts: opts.maxAttempts()}
+	f.sinceBoot, f.sinceBootKnown = sinceBoot(ctx, probe, rec)
+	d := decideJob(rec, f)
 	if opts.LogPath == "" && rec != nil {
 		// The job keeps the log its first run chose.
 		opts.LogPath = rec.Log
