@@ -27,7 +27,9 @@ func TestAwaitMark(t *testing.T) {
 		}
 		return r
 	}
-	at := func(d time.Duration) facts { return facts{boot: boot, maxAttempts: 3, sinceBoot: d, sinceBootKnown: true} }
+	at := func(d time.Duration) facts {
+		return facts{boot: boot, maxAttempts: 3, sinceBoot: d, sinceBootKnown: true}
+	}
 	busy := decision{act: actKeep, outcome: Busy}
 	finalize := func(reason string) decision {
 		return decision{act: actFinalize, source: "boot-change", reason: reason}
