@@ -27,7 +27,7 @@ _upwrap() {
 			fi
 			return 0
 			;;
-		--exit-codes|--ignore-pending|--job|--log|--log-format|--max-attempts|--reason|--reboot-codes|--restart-codes|--state|--state-dir|--success-codes|--timeout|--verify)
+		--await-mark|--exit-codes|--ignore-pending|--job|--log|--log-format|--max-attempts|--reason|--reboot-codes|--restart-codes|--shutdown-grace|--state|--state-dir|--success-codes|--timeout|--verify)
 			[[ ${COMP_WORDS[i+1]} == = ]] && ((i++))
 			skip=1
 			;;
@@ -56,7 +56,7 @@ _upwrap() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;
-	--ignore-pending|--job|--max-attempts|--reason|--reboot-codes|--restart-codes|--success-codes|--timeout|--verify)
+	--await-mark|--ignore-pending|--job|--max-attempts|--reason|--reboot-codes|--restart-codes|--shutdown-grace|--success-codes|--timeout|--verify)
 		# a free value: nothing to offer
 		return 0
 		;;
@@ -66,7 +66,7 @@ _upwrap() {
 		COMPREPLY=($(compgen -W "run status resume mark clear pending version help" -- "$cur"))
 		;;
 	run)
-		COMPREPLY=($(compgen -W "--exit-codes --expect-reboot --ignore-pending --job --json --log --log-format --max-attempts --quiet --reboot-codes --registry --restart-codes --state-dir --success-codes --timeout --verify --wait-tree --" -- "$cur"))
+		COMPREPLY=($(compgen -W "--await-mark --exit-codes --expect-reboot --ignore-pending --job --json --log --log-format --max-attempts --quiet --reboot-codes --registry --restart-codes --shutdown-grace --state-dir --success-codes --timeout --verify --wait-tree --" -- "$cur"))
 		;;
 	status)
 		COMPREPLY=($(compgen -W "--all --detection --exit-codes --job --json --max-attempts --state-dir" -- "$cur"))

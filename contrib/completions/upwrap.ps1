@@ -14,7 +14,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         'help' = 'Shows a list of commands or help for one command'
     }
     $flags = @{
-        'run' = @('--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--max-attempts', '--quiet', '--reboot-codes', '--registry', '--restart-codes', '--state-dir', '--success-codes', '--timeout', '--verify', '--wait-tree')
+        'run' = @('--await-mark', '--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--max-attempts', '--quiet', '--reboot-codes', '--registry', '--restart-codes', '--shutdown-grace', '--state-dir', '--success-codes', '--timeout', '--verify', '--wait-tree')
         'status' = @('--all', '--detection', '--exit-codes', '--job', '--json', '--max-attempts', '--state-dir')
         'resume' = @('--all', '--exit-codes', '--job', '--json', '--log-format', '--max-attempts', '--state-dir')
         'mark' = @('--exit-codes', '--job', '--json', '--reason', '--state', '--state-dir')
@@ -24,6 +24,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         'help' = @()
     }
     $usage = @{
+        '--await-mark' = 'after the restart, answer busy until upwrap mark records the outcome (Windows Setup''s scripts) or this long has passed since the restart; then --verify decides, else succeeded'
         '--exit-codes' = 'exit-code profile: msi or posix (default: msi on Windows, posix elsewhere)'
         '--expect-reboot' = 'the command may restart the machine; a restart completes the job'
         '--ignore-pending' = 'reboot-pending source to disregard: NAME, or NAME:PATTERN for the matching entries of a list source (repeatable)'
@@ -36,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--reboot-codes' = 'child exit codes meaning success, reboot required (default: 3010 in the msi profile, none in posix)'
         '--registry' = 'Windows: mirror the job''s state into HKLM\SOFTWARE\upwrap\Jobs\<job> for registry detection rules'
         '--restart-codes' = 'child exit codes meaning success, the child started the restart (default: 1641 in msi, none in posix)'
+        '--shutdown-grace' = 'with --expect-reboot: how long to wait for a shutdown notice after the command was killed by a signal nothing explained; 0 = no wait'
         '--state-dir' = 'directory of the job records (default: %ProgramData%\upwrap on Windows, /var/lib/upwrap for root elsewhere, $XDG_STATE_HOME/upwrap for other users)'
         '--success-codes' = 'child exit codes meaning success (default 0)'
         '--timeout' = 'kill the whole process tree after this long (e.g. 2h); 0 = no limit'
@@ -51,7 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--log-format' = @('text', 'json', 'cmtrace')
         '--state' = @('succeeded', 'failed')
     }
-    $takesValue = @('--exit-codes', '--ignore-pending', '--job', '--log', '--log-format', '--max-attempts', '--reason', '--reboot-codes', '--restart-codes', '--state', '--state-dir', '--success-codes', '--timeout', '--verify')
+    $takesValue = @('--await-mark', '--exit-codes', '--ignore-pending', '--job', '--log', '--log-format', '--max-attempts', '--reason', '--reboot-codes', '--restart-codes', '--shutdown-grace', '--state', '--state-dir', '--success-codes', '--timeout', '--verify')
     # The words before the one being completed, without the command name.
     $before = @($commandAst.CommandElements |
         Where-Object { $_.Extent.EndOffset -lt $cursorPosition } |
