@@ -70,7 +70,7 @@ func (w *shutdownWindow) settle(ctx context.Context, f exitFacts) exitDecision {
 			w.onNotice(req.n)
 			close(req.done)
 		}
-		if f = w.heard(f); f.notice == noticeConfirmed || f.witness != "" {
+		if f = w.heard(f); f.notice == noticeConfirmed || f.witness != "" || f.cancelled != "" {
 			return classifyExit(f)
 		}
 	}
