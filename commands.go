@@ -30,6 +30,10 @@ func runCommand(c *cliState) *cli.Command {
 			&cli.BoolFlag{Name: "expect-reboot", EnvVars: env("EXPECT_REBOOT"), Usage: "the command may restart the machine; a restart completes the job"},
 			&cli.StringFlag{Name: "verify", EnvVars: env("VERIFY"), Usage: "check command, run through the platform shell (sh -c / cmd.exe /C); exit 0 = the upgrade is in place"},
 			&cli.DurationFlag{Name: "timeout", EnvVars: env("TIMEOUT"), Usage: "kill the whole process tree after this long (e.g. 2h); 0 = no limit"},
+			&cli.DurationFlag{Name: "shutdown-grace", EnvVars: env("SHUTDOWN_GRACE"), Value: wrap.DefaultShutdownGrace,
+				Usage: "with --expect-reboot: how long to wait for a shutdown notice after the command was killed by a signal nothing explained; 0 = no wait"},
+			&cli.DurationFlag{Name: "await-mark", EnvVars: env("AWAIT_MARK"),
+				Usage: "after the restart, answer busy until upwrap mark records the outcome (Windows Setup's scripts) or this long has passed since the restart; then --verify decides, else succeeded"},
 			&cli.StringFlag{Name: "success-codes", EnvVars: env("SUCCESS_CODES"), Usage: "child exit codes meaning success (default 0)"},
 			&cli.StringFlag{Name: "reboot-codes", EnvVars: env("REBOOT_CODES"), Usage: "child exit codes meaning success, reboot required (default: 3010 in the msi profile, none in posix)"},
 			&cli.StringFlag{Name: "restart-codes", EnvVars: env("RESTART_CODES"), Usage: "child exit codes meaning success, the child started the restart (default: 1641 in msi, none in posix)"},
@@ -88,6 +92,16 @@ func runCommand(c *cliState) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if ctx.Duration("await-mark") < 0 {
+				return usageError{"--await-mark must not be negative"}
+			}
+			grace := ctx.Duration("shutdown-grace")
+			switch {
+			case grace < 0:
+				return usageError{"--shutdown-grace must not be negative"}
+			case grace == 0:
+				grace = -1 // no wait
+			}
 			childOut := c.stdout
 			if ctx.Bool("json") {
 				childOut = c.stderr
@@ -98,6 +112,7 @@ func runCommand(c *cliState) *cli.Command {
 				SuccessCodes: succ, RebootCodes: reb, RestartCodes: rst, MaxAttempts: ctx.Int("max-attempts"),
 				LogPath: ctx.String("log"), LogFormat: ctx.String("log-format"), WaitTree: ctx.Bool("wait-tree"),
 				IgnorePending: ctx.StringSlice("ignore-pending"), Registry: ctx.Bool("registry"), Textfile: textfile, RawCmdLine: ctx.Bool("raw-cmdline"),
+				ShutdownGrace: grace, AwaitMark: ctx.Duration("await-mark"),
 				Stdin: c.stdin, Stdout: childOut, Stderr: c.stderr, Version: version,
 			}
 			quiet := ctx.Bool("quiet")

@@ -119,20 +119,32 @@ func TestSetupScripts(t *testing.T) {
 			job := vars["UPWRAP_JOB"]
 			state := filepath.Join(t.TempDir(), "state")
 			// The upgrade started the restart (Setup exits 1641-like), in
-			// the old boot...
-			r := upwrap(t, invocation{args: []string{"run", "--state-dir", state, "--job", job, "--expect-reboot", "--restart-codes", "9", "--", "sh", "-c", "exit 9"}, boot: "old-os"})
+			// the old boot, with the --await-mark of setupcomplete.cmd's
+			// command line...
+			await := awaitMarkOfTemplate(t)
+			r := upwrap(t, invocation{args: []string{"run", "--state-dir", state, "--job", job, "--expect-reboot", "--await-mark", await, "--restart-codes", "9", "--", "sh", "-c", "exit 9"}, boot: "old-os"})
 			if r.code != exitCodes[profilePOSIX]["restarting"] {
 				t.Fatalf("run: %+v", r)
 			}
+			// ...after the restart, until Setup's script has run, the job
+			// answers busy and detection does not report it installed...
+			r = upwrap(t, invocation{args: []string{"status", "--state-dir", state, "--job", job}, boot: "new-os", uptime: "300"})
+			if r.code != exitCodes[profilePOSIX]["busy"] {
+				t.Errorf("status before %s: %+v; want busy", tc.script, r)
+			}
+			r = upwrap(t, invocation{args: []string{"status", "--state-dir", state, "--job", job, "--detection"}, boot: "new-os", uptime: "300"})
+			if r.code != 0 || r.stdout != "" {
+				t.Errorf("detection before %s: %+v; want not installed", tc.script, r)
+			}
 			// ...and the script runs in the new one.
-			r = upwrap(t, invocation{args: replaceFlag(t, argv[1:], "state-dir", state), boot: "new-os"})
+			r = upwrap(t, invocation{args: replaceFlag(t, argv[1:], "state-dir", state), boot: "new-os", uptime: "400"})
 			if r.code != 0 || r.stdout != "" {
 				t.Fatalf("%s: %+v", tc.script, r)
 			}
 			if got := recordedState(t, filepath.Join(state, job+".json")); got != tc.state {
 				t.Errorf("recorded %q, want %q", got, tc.state)
 			}
-			r = upwrap(t, invocation{args: []string{"status", "--state-dir", state, "--job", job, "--detection"}, boot: "new-os"})
+			r = upwrap(t, invocation{args: []string{"status", "--state-dir", state, "--job", job, "--detection"}, boot: "new-os", uptime: "500"})
 			want := result{}
 			if tc.installed {
 				want.stdout = "upwrap: " + job + " succeeded\n"
@@ -142,6 +154,21 @@ func TestSetupScripts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// awaitMarkOfTemplate returns the --await-mark value of the command line
+// that setupcomplete.cmd documents.
+func awaitMarkOfTemplate(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("contrib", "windows", "setupcomplete.cmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^rem +upwrap\.exe run .*--await-mark (\S+)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("setupcomplete.cmd: the documented run command line has no --await-mark")
+	}
+	return string(m[1])
 }
 
 // TestDetectionScript: the PowerShell detection template calls

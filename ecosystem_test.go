@@ -27,7 +27,10 @@ type invocation struct {
 	env  []string // added to the environment
 	// boot, when set, gives the process a private boot identity (a
 	// simulated restart: harnesses.md §1).
-	boot   string
+	boot string
+	// uptime, with boot, is the time since that boot in seconds (a private
+	// /proc/uptime); "" keeps the machine's.
+	uptime string
 	stderr *os.File // when set, stderr goes to this file
 }
 
@@ -51,8 +54,15 @@ func upwrap(t *testing.T, inv invocation) result {
 		if err := os.WriteFile(f, []byte(inv.boot+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		script := `mount --bind "$1" /proc/sys/kernel/random/boot_id && shift && exec "$@"`
-		cmd = exec.Command("unshare", append([]string{"-m", "sh", "-c", script, "sh", f, self}, inv.args...)...)
+		up := ""
+		if inv.uptime != "" {
+			up = filepath.Join(t.TempDir(), "uptime")
+			if err := os.WriteFile(up, []byte(inv.uptime+" "+inv.uptime+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		script := `mount --bind "$1" /proc/sys/kernel/random/boot_id && { [ -z "$2" ] || mount --bind "$2" /proc/uptime; } && shift 2 && exec "$@"`
+		cmd = exec.Command("unshare", append([]string{"-m", "sh", "-c", script, "sh", f, up, self}, inv.args...)...)
 	} else {
 		cmd = exec.Command(self, inv.args...)
 	}

@@ -37,6 +37,14 @@ echo "$1" >"$WORK/.boot_id"
 shift
 exec unshare -m sh -c 'mount --bind "$WORK/.boot_id" /proc/sys/kernel/random/boot_id && exec "$@"' sh "$@"
 `,
+	// uptime-sim runs a command as if the current boot had begun SECONDS
+	// ago: in a private mount namespace whose /proc/uptime says so (inside
+	// reboot-sim, to set the time since the simulated restart).
+	"uptime-sim": `#!/bin/sh
+echo "$1.00 $1.00" >"$WORK/.uptime"
+shift
+exec unshare -m sh -c 'mount --bind "$WORK/.uptime" /proc/uptime && exec "$@"' sh "$@"
+`,
 }
 
 func TestScript(t *testing.T) {

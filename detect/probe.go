@@ -3,6 +3,7 @@ package detect
 import (
 	"context"
 	"os"
+	"time"
 )
 
 // Probe is what package wrap asks of the machine. [System] returns the one
@@ -15,7 +16,8 @@ type Probe interface {
 	BootID(ctx context.Context) (string, error)
 
 	// ShutdownNotice is called when a termination signal arrives while a
-	// child runs. It reports whether the system confirms that it is going
+	// child runs, and with a nil sig when the child ended abnormally and no
+	// notice explained it (the shutdown window: is the system going down?). It reports whether the system confirms that it is going
 	// down, and which witness said so. It must return quickly: the record is
 	// written after it returns, and at shutdown the process may be killed a
 	// few seconds later.
@@ -108,4 +110,11 @@ type BusyChecker interface {
 	// Busy reports whether another installation is in progress, and what
 	// said so.
 	Busy(ctx context.Context) (bool, string)
+}
+
+// BootClock is implemented by probes that can tell how long ago the current
+// boot began: `run --await-mark` counts its deadline from the restart.
+type BootClock interface {
+	// SinceBoot returns the time since the current boot began.
+	SinceBoot(ctx context.Context) (time.Duration, error)
 }

@@ -17,9 +17,12 @@ import (
 // over from a cancelled schedule cannot turn an operator's stop into a
 // shutdown.
 //
-// Otherwise (another init, or systemd not answering in time) these files are
+// Otherwise (another init, or systemd not answering in time) these are
 // asked in order until one confirms:
 //
+//   - /proc/1/comm: PID 1 is systemd-shutdown, systemd's final stage, which
+//     signals the processes that are left after the units have stopped (and
+//     no longer answers on its socket or the bus);
 //   - /run/systemd/shutdown/scheduled: logind's scheduled shutdown whose time
 //     has come (and that is not a dry run);
 //   - /run/utmp: a run-level record for run level 0 or 6, or systemd's
@@ -49,7 +52,7 @@ func (p *linuxProbe) ShutdownNotice(ctx context.Context, sig os.Signal) Notice {
 	} else {
 		said = append(said, "init is not systemd")
 	}
-	for _, w := range []func(root string) (string, string){scheduledWitness, utmpWitness, nologinWitness} {
+	for _, w := range []func(root string) (string, string){pid1Witness, scheduledWitness, utmpWitness, nologinWitness} {
 		witness, note := w(p.root)
 		if witness != "" {
 			n.Confirmed, n.Witness = true, witness

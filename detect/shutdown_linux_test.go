@@ -126,6 +126,17 @@ func TestShutdownNoticeFiles(t *testing.T) {
 			detail: "/run/utmp unreadable",
 		},
 		{
+			name:  "PID 1 is systemd-shutdown, systemd's final stage",
+			files: map[string]string{pid1CommPath: "systemd-shutdow\n"},
+			want:  Notice{Signal: "SIGTERM", Confirmed: true, Witness: "pid1=systemd-shutdown"},
+		},
+		{
+			name:   "PID 1 is systemd",
+			files:  map[string]string{pid1CommPath: "systemd\n"},
+			want:   Notice{Signal: "SIGTERM"},
+			detail: "init is not systemd",
+		},
+		{
 			name:  "nologin going down",
 			files: map[string]string{nologinPath: goingDown},
 			want:  Notice{Signal: "SIGTERM", Confirmed: true, Witness: "/run/nologin (System is going down)"},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	if prev != nil {
 		base.Extra = prev.Extra
 	}
+	base.Extra = withAwaitMark(base.Extra, opts.AwaitMark)
 
 	path, err := exec.LookPath(opts.Argv[0])
 	if err != nil {
@@ -132,6 +134,7 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 		timedOut   bool
 		cancelled  string // the operator's signal, once forwarded
 		noticeRec  *marker.Record
+		heard      detect.Notice // the strongest shutdown notice heard
 		interrupts int
 	)
 	// onNotice answers a shutdown notice: a signal (sig set), or a notice
@@ -152,6 +155,9 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 		noticeRec = r
 	}
 	onNotice := func(n detect.Notice, sig os.Signal) {
+		if heard.Signal == "" || n.Confirmed && !heard.Confirmed {
+			heard = n
+		}
 		switch {
 		case opts.ExpectReboot && (noticeRec == nil || n.Confirmed && !noticeRec.ShutdownConfirmed):
 			// Write first, then keep waiting: never kill the upgrade. A
@@ -227,64 +233,71 @@ wait:
 	sig := exitSignal(ps)
 	log.event("child exited", "exit_code", code, "signal", sig)
 
-	var final *marker.Record
-	outcome := Succeeded
-	exitCode := func(r *marker.Record) *marker.Record {
-		if sig == "" {
-			c := code
-			r.ExitCode = &c
-		}
-		return r
+	win := &shutdownWindow{
+		sigs: sigs, notices: notices, probe: j.probe, grace: opts.shutdownGrace(), log: log,
+		onNotice: func(n detect.Notice) { onNotice(n, nil) },
+		onSignal: func(s os.Signal) {
+			if isInterrupt(s) {
+				// The child has ended: nothing left to forward to.
+				cancelled = "signal:" + detect.SignalName(s)
+				log.event("interrupt after the child ended", "signal", detect.SignalName(s))
+				return
+			}
+			onNotice(j.probe.ShutdownNotice(ctx, s), s)
+		},
+		heard: func(f exitFacts) exitFacts {
+			f.cancelled = cancelled
+			switch {
+			case noticeRec != nil && noticeRec.ShutdownConfirmed:
+				f.notice = noticeConfirmed
+			case heard.Signal != "":
+				f.notice = noticeUnconfirmed
+			}
+			f.noticeSignal = heard.Signal
+			if heard.Confirmed && f.witness == "" {
+				f.witness = heard.Witness
+			}
+			return f
+		},
 	}
-	switch {
-	case timedOut:
-		final = exitCode(j.finish(&running, marker.Failed, boot, sourceTimeout, fmt.Sprintf("timed out after %s; the process tree was killed", opts.Timeout), failTimeout))
-		outcome = TimedOut
-	case sig == "" && slices.Contains(opts.SuccessCodes, code):
+	d := win.settle(ctx, exitFacts{
+		timedOut: timedOut, code: code, sig: sig, expectReboot: opts.ExpectReboot, grace: win.grace, timeout: opts.Timeout,
+		successCodes: opts.SuccessCodes, rebootCodes: opts.RebootCodes, restartCodes: opts.RestartCodes, signalCodes: signalCodes(runtime.GOOS),
+	})
+	var final *marker.Record
+	outcome := d.outcome
+	switch d.act {
+	case exitKeepNotice:
+		log.event("child ended after the shutdown notice; its record stands", "state", string(noticeRec.State), "exit_code", code, "signal", sig)
+		res := j.result(outcome, noticeRec)
+		res.Started = true
+		return res, nil
+	case exitSucceeded:
 		after := j.probe.PendingReboot(ctx)
 		intro := detect.Introduced(before, after, opts.IgnorePending)
 		if len(intro) > 0 {
-			final = exitCode(j.finish(&running, marker.RebootRequired, boot, "pending:"+intro[0],
-				fmt.Sprintf("succeeded; a reboot is pending (%s, introduced by this run)", strings.Join(intro, ", ")), ""))
+			final = j.finish(&running, marker.RebootRequired, boot, "pending:"+intro[0],
+				fmt.Sprintf("succeeded; a reboot is pending (%s, introduced by this run)", strings.Join(intro, ", ")), "")
 			final.PendingIntroduced = intro
 			outcome = RebootRequired
 		} else {
-			final = exitCode(j.finish(&running, marker.Succeeded, boot, sourceExitCode, fmt.Sprintf("child exited with %d", code), ""))
+			final = j.finish(&running, marker.Succeeded, boot, sourceExitCode, fmt.Sprintf("child exited with %d", code), "")
 		}
-	case sig == "" && slices.Contains(opts.RebootCodes, code):
+		final.ExitCode = &code
+	case exitRebootRequired:
 		after := j.probe.PendingReboot(ctx)
-		final = exitCode(j.finish(&running, marker.RebootRequired, boot, sourceExitCode, fmt.Sprintf("succeeded; child exited with %d: a reboot is required", code), ""))
+		final = j.finish(&running, marker.RebootRequired, boot, sourceExitCode, fmt.Sprintf("succeeded; child exited with %d: a reboot is required", code), "")
 		final.PendingIntroduced = detect.Introduced(before, after, opts.IgnorePending)
-		outcome = RebootRequired
-	case sig == "" && slices.Contains(opts.RestartCodes, code):
-		final = exitCode(j.finish(&running, marker.Rebooting, boot, sourceExitCode, fmt.Sprintf("succeeded; child exited with %d: it started the restart", code), ""))
-		final.FinishedAt = nil
-		outcome = Restarting
-	case noticeRec != nil && noticeRec.State == marker.Rebooting && (noticeRec.ShutdownConfirmed || sig != ""):
-		// The child was killed after the notice: the machine is going down
-		// (or, if it does not, the next run finding the same boot records
-		// the cancel). A child that exited with a code of its own after an
-		// unconfirmed notice is recorded below like any other.
-		log.event("child ended after the shutdown notice; record left rebooting", "exit_code", code, "signal", sig)
-		res := j.result(Restarting, noticeRec)
-		res.Started = true
-		return res, nil
-	case noticeRec != nil && noticeRec.State == marker.Failed:
-		res := j.result(Interrupted, noticeRec)
-		res.Started = true
-		return res, nil
-	case cancelled != "" || sig == "SIGINT":
-		if cancelled == "" {
-			cancelled = "signal:SIGINT"
-		}
-		final = exitCode(j.finish(&running, marker.Failed, boot, cancelled, "cancelled by the operator ("+strings.TrimPrefix(cancelled, "signal:")+")", failCancelled))
-		outcome = Cancelled
-	case sig != "":
-		final = j.finish(&running, marker.Failed, boot, "signal:"+sig, "child was killed by "+sig, failInterrupted)
-		outcome = Interrupted
+		final.ExitCode = &code
 	default:
-		final = exitCode(j.finish(&running, marker.Failed, boot, sourceExitCode, fmt.Sprintf("child exited with %d", code), failExitCode))
-		outcome = ChildFailed
+		final = j.finish(&running, d.state, boot, d.source, d.reason, d.failure)
+		if d.keepCode {
+			final.ExitCode = &code
+		}
+		final.ShutdownConfirmed = d.confirmed
+		if d.unfinished {
+			final.FinishedAt = nil
+		}
 	}
 	crashpoint.Hit("before-final-record")
 	res, err := j.recordFinal(final, outcome, log)

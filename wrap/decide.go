@@ -1,6 +1,8 @@
 package wrap
 
 import (
+	"time"
+
 	"github.com/upwrap/upwrap/detect"
 	"github.com/upwrap/upwrap/marker"
 )
@@ -32,6 +34,10 @@ type facts struct {
 	argvHash string
 	// maxAttempts bounds the runs of a failed job.
 	maxAttempts int
+	// sinceBoot is the time since the current boot began, when
+	// sinceBootKnown (only asked for a record that awaits a mark).
+	sinceBoot      time.Duration
+	sinceBootKnown bool
 }
 
 // decision is one row of the table.

@@ -44,6 +44,10 @@ func (p *windowsLikeProbe) BootID(ctx context.Context) (string, error) {
 // watcher's handler returns — the handler answers Windows only then, and
 // Windows may end upwrap right after. The upgrade is never signalled.
 func TestWatcherNotices(t *testing.T) {
+	// killedCode: a shell's report of its death by SIGTERM, which counts as
+	// killed by a signal (signalCodes), as STATUS_CONTROL_C_EXIT does on
+	// Windows.
+	const killedCode = "143"
 	var (
 		query    = detect.Notice{Signal: "WM_QUERYENDSESSION"}
 		end      = detect.Notice{Signal: "WM_ENDSESSION", Confirmed: true, Witness: "WM_ENDSESSION"}
@@ -62,15 +66,25 @@ func TestWatcherNotices(t *testing.T) {
 		after        []step // the record after each notice's handler returned
 		final        got
 	}{
-		{"expect reboot: query, then end session", true, []detect.Notice{query, end}, "1",
+		// The child ends as a console process does at shutdown
+		// (STATUS_CONTROL_C_EXIT; 143 on this OS): killed by the shutdown.
+		{"expect reboot: query, then end session", true, []detect.Notice{query, end}, killedCode,
 			[]step{{marker.Rebooting, false, "signal:WM_QUERYENDSESSION"}, {marker.Rebooting, true, "signal:WM_ENDSESSION"}},
 			got{Restarting, marker.Rebooting, "signal:WM_ENDSESSION", "", 1, 1}},
-		{"expect reboot: console shutdown", true, []detect.Notice{shutdown}, "1",
+		{"expect reboot: console shutdown", true, []detect.Notice{shutdown}, killedCode,
 			[]step{{marker.Rebooting, true, "signal:CTRL_SHUTDOWN_EVENT"}},
 			got{Restarting, marker.Rebooting, "signal:CTRL_SHUTDOWN_EVENT", "", 1, 1}},
-		{"no expect reboot: console shutdown is an interruption", false, []detect.Notice{shutdown}, "1",
+		// The child's own failure code after a confirmed shutdown: failed
+		// with that code, never rebooting.
+		{"expect reboot: console shutdown, then the child's own failure code", true, []detect.Notice{shutdown}, "1",
+			[]step{{marker.Rebooting, true, "signal:CTRL_SHUTDOWN_EVENT"}},
+			got{ChildFailed, marker.Failed, "exit-code", "exit-code", 1, 1}},
+		{"no expect reboot: console shutdown is an interruption", false, []detect.Notice{shutdown}, killedCode,
 			[]step{{marker.Failed, true, "signal:CTRL_SHUTDOWN_EVENT"}},
 			got{Interrupted, marker.Failed, "signal:CTRL_SHUTDOWN_EVENT", "shutdown", 1, 1}},
+		{"no expect reboot: console shutdown, then the child's own failure code", false, []detect.Notice{shutdown}, "1",
+			[]step{{marker.Failed, true, "signal:CTRL_SHUTDOWN_EVENT"}},
+			got{ChildFailed, marker.Failed, "exit-code", "exit-code", 1, 1}},
 		{"no expect reboot: an unconfirmed query is no operator's stop", false, []detect.Notice{query}, "0",
 			[]step{{marker.Running, false, ""}},
 			got{Succeeded, marker.Succeeded, "exit-code", "", 1, 1}},

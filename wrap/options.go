@@ -49,6 +49,16 @@ type Options struct {
 	// the state directory refuses it (full, read-only); 0 means
 	// DefaultRecordRetry.
 	RecordRetry time.Duration
+	// ShutdownGrace is how long, with ExpectReboot, upwrap waits for a
+	// shutdown notice after the child was killed by a signal that no notice
+	// or witness explained (docs/design.md §12); 0 means
+	// DefaultShutdownGrace, a negative value no wait.
+	ShutdownGrace time.Duration
+	// AwaitMark, when positive, makes the job wait after a restart for
+	// `upwrap mark` (Windows Setup's verdict): until a mark or AwaitMark
+	// since the restart, the job answers busy; then the restart decides
+	// (Verify, else succeeded). Recorded as the record key await_mark.
+	AwaitMark time.Duration
 	// WaitTree waits for every descendant of the child, not only the child.
 	WaitTree bool
 	// IgnorePending lists --ignore-pending rules: a source name, or
@@ -112,4 +122,14 @@ func (o *Options) maxAttempts() int {
 		return 3
 	}
 	return o.MaxAttempts
+}
+
+func (o *Options) shutdownGrace() time.Duration {
+	switch {
+	case o.ShutdownGrace == 0:
+		return DefaultShutdownGrace
+	case o.ShutdownGrace < 0:
+		return 0
+	}
+	return o.ShutdownGrace
 }

@@ -97,7 +97,9 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 	}
 	noteRecordBoot(witnesses, rec, boot)
 	j.witnesses = witnesses
-	d := decide(rec, facts{boot: boot, argvHash: hash, maxAttempts: opts.maxAttempts()})
+	f := facts{boot: boot, argvHash: hash, maxAttempts: opts.maxAttempts()}
+	f.sinceBoot, f.sinceBootKnown = sinceBoot(ctx, probe, rec)
+	d := decideJob(rec, f)
 	if opts.LogPath == "" && rec != nil {
 		// The job keeps the log its first run chose.
 		opts.LogPath = rec.Log

@@ -32,7 +32,9 @@ func TestShutdownNotice(t *testing.T) {
 		wantRecordedFirst marker.State
 	}{
 		{"expect reboot, confirmed, child killed by the shutdown", true, true, "die", got{Restarting, marker.Rebooting, "signal:SIGTERM", "", 1, 1}, marker.Rebooting},
-		{"expect reboot, unconfirmed, child killed", true, false, "die", got{Restarting, marker.Rebooting, "signal:SIGTERM", "", 1, 1}, marker.Rebooting},
+		// Nothing confirmed the notice and the machine is still up after the
+		// grace: the operator's stop, settled by this upwrap.
+		{"expect reboot, unconfirmed, child killed, still up after the grace", true, false, "die", got{Cancelled, marker.Failed, "signal:SIGTERM", "cancelled", 1, 1}, marker.Rebooting},
 		{"expect reboot, child finishes after all", true, true, "ignore", got{Succeeded, marker.Succeeded, "exit-code", "", 1, 1}, marker.Rebooting},
 		{"no expect reboot, confirmed shutdown", false, true, "die", got{Interrupted, marker.Failed, "signal:SIGTERM", "shutdown", 1, 1}, marker.Failed},
 		{"no expect reboot, operator's stop is forwarded", false, false, "die", got{Cancelled, marker.Failed, "signal:SIGTERM", "cancelled", 1, 1}, ""},
@@ -50,6 +52,7 @@ func TestShutdownNotice(t *testing.T) {
 			p := &fakeProbe{boot: "b1", confirmed: tt.confirmed}
 			opts := testOptions(t, "sh", "-c", script, runsFile, started, release)
 			opts.ExpectReboot = tt.expectReboot
+			opts.ShutdownGrace = 200 * time.Millisecond
 			type out struct {
 				res *Result
 				err error

@@ -94,7 +94,9 @@ func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 				return out, err
 			}
 		}
-		d := decide(r, facts{boot: boot, lockedByOther: locked, maxAttempts: maxOr3(q.MaxAttempts)})
+		f := facts{boot: boot, lockedByOther: locked, maxAttempts: maxOr3(q.MaxAttempts)}
+		f.sinceBoot, f.sinceBootKnown = sinceBoot(ctx, probe, r)
+		d := decideJob(r, f)
 		res, err := j.apply(ctx, r, d, boot, false, nil)
 		if err != nil {
 			return out, err
@@ -161,7 +163,9 @@ func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string,
 	if err != nil || r == nil {
 		return j.result(NoJob, nil), err
 	}
-	d := decide(r, facts{boot: boot, maxAttempts: maxOr3(q.MaxAttempts)})
+	f := facts{boot: boot, maxAttempts: maxOr3(q.MaxAttempts)}
+	f.sinceBoot, f.sinceBootKnown = sinceBoot(ctx, probe, r)
+	d := decideJob(r, f)
 	var log *jobLog
 	if d.act == actFail || d.act == actFinalize {
 		if witnesses != nil {

@@ -14,7 +14,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         'help' = 'Shows a list of commands or help for one command'
     }
     $flags = @{
-        'run' = @('--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--log-max-size', '--max-attempts', '--quiet', '--raw-cmdline', '--reboot-codes', '--record-retry', '--registry', '--restart-codes', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify', '--wait-tree')
+        'run' = @('--await-mark', '--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--log-max-size', '--max-attempts', '--quiet', '--raw-cmdline', '--reboot-codes', '--record-retry', '--registry', '--restart-codes', '--shutdown-grace', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify', '--wait-tree')
         'status' = @('--all', '--detection', '--exit-codes', '--format', '--job', '--json', '--max-attempts', '--state-dir')
         'resume' = @('--all', '--exit-codes', '--job', '--json', '--log-format', '--max-attempts', '--state-dir', '--textfile')
         'mark' = @('--exit-codes', '--job', '--json', '--reason', '--state', '--state-dir', '--textfile')
@@ -24,6 +24,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         'help' = @()
     }
     $usage = @{
+        '--await-mark' = 'after the restart, answer busy until upwrap mark records the outcome (Windows Setup''s scripts) or this long has passed since the restart; then --verify decides, else succeeded'
         '--exit-codes' = 'exit-code profile: msi or posix (default: msi on Windows, posix elsewhere)'
         '--expect-reboot' = 'the command may restart the machine; a restart completes the job'
         '--ignore-pending' = 'reboot-pending source to disregard: NAME, or NAME:PATTERN for the matching entries of a list source (repeatable)'
@@ -39,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--record-retry' = 'how long to retry writing the final record when the state directory refuses it (full, read-only)'
         '--registry' = 'Windows: mirror the job''s state into HKLM\SOFTWARE\upwrap\Jobs\<job> for registry detection rules'
         '--restart-codes' = 'child exit codes meaning success, the child started the restart (default: 1641 in msi, none in posix)'
+        '--shutdown-grace' = 'with --expect-reboot: how long to wait for a shutdown notice after the command was killed by a signal nothing explained; 0 = no wait'
         '--state-dir' = 'directory of the job records (default: %ProgramData%\upwrap on Windows, /var/lib/upwrap for root elsewhere, $XDG_STATE_HOME/upwrap for other users)'
         '--success-codes' = 'child exit codes meaning success (default 0)'
         '--textfile' = 'directory (e.g. node_exporter''s or windows_exporter''s textfile directory) whose upwrap.prom, Prometheus metrics of every job, is kept current'
@@ -56,7 +58,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--log-format' = @('text', 'json', 'cmtrace')
         '--state' = @('succeeded', 'failed')
     }
-    $takesValue = @('--exit-codes', '--format', '--ignore-pending', '--job', '--log', '--log-format', '--log-max-size', '--max-attempts', '--reason', '--reboot-codes', '--record-retry', '--restart-codes', '--state', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify')
+    $takesValue = @('--await-mark', '--exit-codes', '--format', '--ignore-pending', '--job', '--log', '--log-format', '--log-max-size', '--max-attempts', '--reason', '--reboot-codes', '--record-retry', '--restart-codes', '--shutdown-grace', '--state', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify')
     # The words before the one being completed, without the command name.
     $before = @($commandAst.CommandElements |
         Where-Object { $_.Extent.EndOffset -lt $cursorPosition } |

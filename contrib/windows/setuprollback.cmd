@@ -4,7 +4,9 @@ rem
 rem Windows Setup runs this file after an upgrade has failed and the PC has
 rem rolled back to its previous Windows, with the privileges of whoever
 rem started Setup (SYSTEM under Configuration Manager or Intune). It records
-rem the upgrade's job as failed, so that nobody reads the restart as success.
+rem the upgrade's job as failed, so that nobody reads the restart as success:
+rem with run's --await-mark (see setupcomplete.cmd) the job answers busy
+rem after the restart until this script or setupcomplete.cmd has run.
 rem
 rem A failed job runs again on the agent's next attempt, up to upwrap run's
 rem --max-attempts (3 by default); then upwrap gives up (the loop breaker)
