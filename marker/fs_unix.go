@@ -90,8 +90,12 @@ func checkOwner(path string, fi os.FileInfo, what string) error {
 // writable by group or others. O_NONBLOCK keeps a FIFO planted in the
 // state directory from blocking the open forever; it changes nothing for
 // the regular files that pass the check.
-func openTrusted(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|noFollow|noBlock, 0)
+func openTrusted(path string) (*os.File, error) { return openChecked(path, os.O_RDONLY) }
+
+// openChecked opens an existing file with mode (os.O_RDONLY or
+// os.O_WRONLY) and the checks of openTrusted.
+func openChecked(path string, mode int) (*os.File, error) {
+	f, err := os.OpenFile(path, mode|noFollow|noBlock, 0)
 	if err != nil {
 		return nil, openError(path, err)
 	}
