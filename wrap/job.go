@@ -137,6 +137,9 @@ func (j *job) finalize(ctx context.Context, r *marker.Record, d decision, boot, 
 	switch d.act {
 	case actFail:
 		n = j.finish(r, marker.Failed, boot, d.source, d.reason, d.failure)
+		if d.uncount && n.Attempts > 0 {
+			n.Attempts--
+		}
 		outcome = d.outcome
 	case actFinalize:
 		if verify == "" {
@@ -189,5 +192,20 @@ func (j *job) lockOrBusy() (*marker.Lock, *Result, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// The lock is free, but the upgrade of an upwrap that died may live.
+	if r, _ := j.read(); r != nil && r.Child != nil && (r.State == marker.Running || r.State == marker.Rebooting) {
+		if boot, err := j.probe.BootID(context.Background()); err == nil && liveTree(r, boot) {
+			lock.Unlock()
+			return nil, j.result(Busy, r), nil
+		}
+	}
 	return lock, nil, nil
+}
+
+// liveTree reports whether r is a running or rebooting record of this boot
+// whose child's process tree still lives (docs/design.md §8, "A job stays
+// busy while its upgrade lives").
+func liveTree(r *marker.Record, boot string) bool {
+	return r != nil && r.Child != nil && (r.State == marker.Running || r.State == marker.Rebooting) &&
+		detect.SameBoot(recordedBoot(r), boot) && treeAlive(r.Child)
 }

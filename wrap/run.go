@@ -62,7 +62,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	}
 	noteRecordBoot(witnesses, rec, boot)
 	j.witnesses = witnesses
-	d := decide(rec, facts{boot: boot, argvHash: hash, maxAttempts: opts.maxAttempts()})
+	d := decide(rec, facts{boot: boot, argvHash: hash, maxAttempts: opts.maxAttempts(), treeAlive: liveTree(rec, boot)})
 	if opts.LogPath == "" && rec != nil {
 		// The job keeps the log its first run chose.
 		opts.LogPath = rec.Log

@@ -89,7 +89,7 @@ func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 				return out, err
 			}
 		}
-		d := decide(r, facts{boot: boot, lockedByOther: locked, maxAttempts: maxOr3(q.MaxAttempts)})
+		d := decide(r, facts{boot: boot, lockedByOther: locked, maxAttempts: maxOr3(q.MaxAttempts), treeAlive: !locked && liveTree(r, boot)})
 		res, err := j.apply(ctx, r, d, boot, false, nil)
 		if err != nil {
 			return out, err
@@ -140,7 +140,7 @@ func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string,
 	if err != nil || r == nil {
 		return j.result(NoJob, nil), err
 	}
-	d := decide(r, facts{boot: boot, maxAttempts: maxOr3(q.MaxAttempts)})
+	d := decide(r, facts{boot: boot, maxAttempts: maxOr3(q.MaxAttempts), treeAlive: liveTree(r, boot)})
 	var log *jobLog
 	if d.act == actFail || d.act == actFinalize {
 		if witnesses != nil {

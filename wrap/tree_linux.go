@@ -2,10 +2,11 @@ package wrap
 
 import (
 	"bytes"
-	"errors"
 	"os"
+	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -13,55 +14,188 @@ import (
 var extraNoticeSignals = []os.Signal{syscall.SIGPWR}
 
 // becomeSubreaper makes orphaned descendants of the child upwrap's children
-// rather than init's, so that an installer that re-spawns itself and exits
-// can still be waited for.
+// rather than init's, so that every process of the tree stays upwrap's
+// descendant, whatever it does to its session or group.
 func becomeSubreaper() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }
 
-// waitRest waits until no process of the tree is left: the child's group,
-// then any adopted descendant that left the group (setsid), repeatedly,
-// since each may leave orphans of its own.
-func (t *tree) waitRest() {
+// Polling bounds of waitRest. The tree can end without an event upwrap
+// hears: its last member calls setsid() or closes the output pipes, or ends
+// under a parent that is a daemon. The interval starts short after each
+// event and backs off to treePollMax.
+const (
+	treePollMin = 2 * time.Millisecond
+	treePollMax = 40 * time.Millisecond
+)
+
+// waitRest returns once no process of the tree is left. It never blocks in
+// a wait: adopted processes are reaped without waiting (WNOHANG), and the
+// tree is looked at again on each SIGCHLD, on eof (the output pipes'
+// last writer closed them), and on a short poll.
+func (t *tree) waitRest(eof <-chan struct{}) {
+	chld := make(chan os.Signal, 1)
+	signal.Notify(chld, syscall.SIGCHLD)
+	defer signal.Stop(chld)
+	poll := treePollMin
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
-		t.reapGroup()
-		rest := t.outsiders()
-		if len(rest) == 0 {
+		t.reap()
+		if len(t.members()) == 0 {
 			return
 		}
-		for _, pid := range rest {
-			var ws unix.WaitStatus
-			for {
-				_, err := unix.Wait4(pid, &ws, 0, nil)
-				if !errors.Is(err, unix.EINTR) {
-					break
-				}
-			}
+		timer.Reset(poll)
+		select {
+		case <-chld:
+			poll = treePollMin
+		case <-eof:
+			eof, poll = nil, treePollMin
+		case <-timer.C:
+			poll = min(2*poll, treePollMax)
 		}
 	}
 }
 
-// outsiders lists upwrap's children that are not in upwrap's own process
-// group (those are upwrap's helpers) nor in the child's group (reached by
-// group signals): descendants of the child that moved to a group or session
-// of their own and were adopted.
-func (t *tree) outsiders() []int {
-	self := os.Getpid()
-	own := unix.Getpgrp()
-	var kids []int
-	ents, _ := os.ReadDir("/proc/self/task")
+// reap collects the adopted children of upwrap that have ended (not the
+// child itself, which cmd.Wait collects, and not upwrap's own helpers, in
+// upwrap's process group).
+func (t *tree) reap() {
+	own, self := unix.Getpgrp(), os.Getpid()
+	for _, k := range childrenOf(self) {
+		if k == t.pid {
+			continue
+		}
+		if pg, err := unix.Getpgid(k); err != nil || pg == own {
+			continue
+		}
+		var ws unix.WaitStatus
+		unix.Wait4(k, &ws, unix.WNOHANG, nil)
+	}
+}
+
+// members lists the live processes of the tree: upwrap's descendants (all
+// of the tree, upwrap being the subreaper) in the child's session or
+// process group, or holding one of its output pipes. A descendant of upwrap
+// that is none of these and was adopted by upwrap has made itself a daemon:
+// it is noted (noteDaemon), not waited for and not killed, and neither are
+// its own descendants unless they hold the pipes.
+func (t *tree) members() []int {
+	own, self := unix.Getpgrp(), os.Getpid()
+	var out []int
+	var walk func(pid int, top bool)
+	walk = func(pid int, top bool) {
+		for _, k := range childrenOf(pid) {
+			st, ok := readStat(k)
+			if !ok {
+				continue
+			}
+			if top && st.pgrp == own && k != t.pid {
+				// upwrap's own helpers.
+				continue
+			}
+			if st.state != 'Z' && st.start >= t.start {
+				switch {
+				case st.pgrp == t.pgid || st.session == t.sid || t.holdsPipe(k):
+					out = append(out, k)
+				case st.ppid == self && t.noteDaemon(k, st.comm) && t.onDaemon != nil:
+					t.onDaemon(k, st.comm)
+				}
+			}
+			walk(k, false)
+		}
+	}
+	walk(self, true)
+	return out
+}
+
+// holdsPipe reports whether pid has the child's stdout or stderr pipe open.
+func (t *tree) holdsPipe(pid int) bool {
+	if len(t.pipes) == 0 {
+		return false
+	}
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
 	for _, e := range ents {
-		if c, err := os.ReadFile("/proc/self/task/" + e.Name() + "/children"); err == nil {
+		link, err := os.Readlink(dir + e.Name())
+		if err != nil || len(link) < 7 || link[:6] != "pipe:[" {
+			continue
+		}
+		ino, err := strconv.ParseUint(link[6:len(link)-1], 10, 64)
+		if err != nil {
+			continue
+		}
+		for _, p := range t.pipes {
+			if p == ino {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// childrenOf lists the children of pid, of all its threads.
+func childrenOf(pid int) []int {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
+	ents, _ := os.ReadDir(dir)
+	var kids []int
+	for _, e := range ents {
+		if c, err := os.ReadFile(dir + e.Name() + "/children"); err == nil {
 			kids = append(kids, parseInts(c)...)
 		}
 	}
-	var out []int
-	for _, k := range kids {
-		pg, err := unix.Getpgid(k)
-		if err != nil || pg == own || pg == t.pgid || k == self {
-			continue
-		}
-		out = append(out, k)
+	return kids
+}
+
+// procStat is what upwrap reads of /proc/PID/stat.
+type procStat struct {
+	comm                string
+	state               byte
+	ppid, pgrp, session int
+	start               uint64 // field 22, clock ticks after boot
+}
+
+// readStat reads /proc/PID/stat; ok is false when the process is gone.
+func readStat(pid int) (procStat, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, false
 	}
-	return out
+	return parseStat(b)
+}
+
+// parseStat parses a /proc/PID/stat line. The command name (field 2) is in
+// parentheses and may itself contain spaces and parentheses: the fields
+// after it start after the last ')'.
+func parseStat(b []byte) (procStat, bool) {
+	open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+	if open < 0 || end < open {
+		return procStat{}, false
+	}
+	f := bytes.Fields(b[end+1:])
+	// f[0] is field 3 (state); field N is f[N-3].
+	if len(f) < 20 || len(f[0]) != 1 {
+		return procStat{}, false
+	}
+	st := procStat{comm: string(b[open+1 : end]), state: f[0][0]}
+	var err error
+	ints := []*int{&st.ppid, &st.pgrp, &st.session}
+	for i, p := range ints {
+		if *p, err = strconv.Atoi(string(f[1+i])); err != nil {
+			return procStat{}, false
+		}
+	}
+	if st.start, err = strconv.ParseUint(string(f[19]), 10, 64); err != nil {
+		return procStat{}, false
+	}
+	return st, true
+}
+
+// procStart is the start time of pid (0 when it is gone).
+func procStart(pid int) uint64 {
+	st, _ := readStat(pid)
+	return st.start
 }
 
 func parseInts(b []byte) []int {
@@ -72,4 +206,30 @@ func parseInts(b []byte) []int {
 		}
 	}
 	return out
+}
+
+// watchStops reports, on stopped, each time the child is stopped by a
+// signal; it consumes only the stop reports (WSTOPPED without WEXITED), so
+// cmd.Wait still collects the exit.
+func (t *tree) watchStops() {
+	chld := make(chan os.Signal, 1)
+	signal.Notify(chld, syscall.SIGCHLD)
+	defer signal.Stop(chld)
+	for {
+		select {
+		case <-chld:
+		case <-t.quit:
+			return
+		}
+		var info unix.Siginfo
+		if err := unix.Waitid(unix.P_PID, t.pid, &info, unix.WSTOPPED|unix.WNOHANG, nil); err != nil {
+			return
+		}
+		if info.Signo != 0 {
+			select {
+			case t.stopped <- struct{}{}:
+			default:
+			}
+		}
+	}
 }

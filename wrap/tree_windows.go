@@ -11,11 +11,16 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/upwrap/upwrap/marker"
 )
 
 var noticeSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
 var sigPipe []os.Signal
+
+// sigStop is empty: a Windows console has no job control.
+var sigStop []os.Signal
 
 func isInterrupt(sig os.Signal) bool { return sig == os.Interrupt }
 
@@ -50,6 +55,11 @@ type tree struct {
 	inJob  bool
 	closed bool
 	empty  chan struct{} // closed when the job has no process left
+
+	// stopped never fires: a Windows console has no job control.
+	stopped chan struct{}
+	// onDaemon is not called: the job object holds every descendant.
+	onDaemon func(pid int, name string)
 }
 
 func newTree(cmd *exec.Cmd, waitTree bool, stdin io.Reader) *tree {
@@ -167,8 +177,24 @@ func (t *tree) kill() {
 	}
 }
 
+// suspend does nothing: see stopped.
+func (t *tree) suspend() {}
+
+// leftDaemons is empty: every descendant stays in the job.
+func (t *tree) leftDaemons() []marker.Daemon { return nil }
+
+// identity is the child's pid and creation time.
+func (t *tree) identity() marker.Child {
+	c := marker.Child{}
+	if t.cmd.Process != nil {
+		c.PID = t.cmd.Process.Pid
+		c.StartTime = processCreation(uint32(c.PID))
+	}
+	return c
+}
+
 // waitRest waits until the job has no process left.
-func (t *tree) waitRest() {
+func (t *tree) waitRest(eof <-chan struct{}) {
 	if t.inJob {
 		<-t.empty
 	}

@@ -76,7 +76,7 @@ func TestWindowsJobWaitsForGrandchild(t *testing.T) {
 	if fileExists(file) {
 		t.Fatal("the grandchild finished before its parent: the test proves nothing")
 	}
-	tr.waitRest()
+	tr.waitRest(nil)
 	tr.restore()
 	if !fileExists(file) {
 		t.Error("waitRest returned before the grandchild finished")
@@ -87,7 +87,7 @@ func TestWindowsJobWaitsForGrandchild(t *testing.T) {
 func TestWindowsJobKill(t *testing.T) {
 	tr, file := startInstaller(t)
 	tr.kill()
-	tr.waitRest()
+	tr.waitRest(nil)
 	tr.restore()
 	time.Sleep(2500 * time.Millisecond)
 	if fileExists(file) {
