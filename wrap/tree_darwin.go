@@ -33,6 +33,9 @@ func (t *tree) reap() {
 	unix.Wait4(-t.pgid, &ws, unix.WNOHANG, nil)
 }
 
+// procName is "": macOS finds no daemons (members).
+func procName(pid int, start uint64) string { return "" }
+
 // watchStops does nothing on macOS: Ctrl-Z at a terminal is not followed.
 func (t *tree) watchStops() {}
 

@@ -30,7 +30,9 @@ const (
 // waitRest returns once no process of the tree is left. It never blocks in
 // a wait: adopted processes are reaped without waiting (WNOHANG), and the
 // tree is looked at again on each SIGCHLD, on eof (the output pipes'
-// last writer closed them), and on a short poll.
+// last writer closed them), and on a short poll. The end is taken only
+// from two scans in a row: a process being re-parented to upwrap can be
+// missing from one scan of its children lists.
 func (t *tree) waitRest(eof <-chan struct{}) {
 	chld := make(chan os.Signal, 1)
 	signal.Notify(chld, syscall.SIGCHLD)
@@ -38,10 +40,22 @@ func (t *tree) waitRest(eof <-chan struct{}) {
 	poll := treePollMin
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	empty := 0
 	for {
 		t.reap()
-		if len(t.members()) == 0 {
-			return
+		m, pending := t.scan()
+		if t.killed.Load() {
+			for _, pid := range m {
+				unix.Kill(pid, unix.SIGKILL)
+			}
+		}
+		if len(m) == 0 && !pending {
+			if empty++; empty == 2 {
+				return
+			}
+			poll = treePollMin
+		} else {
+			empty = 0
 		}
 		timer.Reset(poll)
 		select {
@@ -72,15 +86,23 @@ func (t *tree) reap() {
 	}
 }
 
-// members lists the live processes of the tree: upwrap's descendants (all
-// of the tree, upwrap being the subreaper) in the child's session or
-// process group, or holding one of its output pipes. A descendant of upwrap
-// that is none of these and was adopted by upwrap has made itself a daemon:
-// it is noted (noteDaemon), not waited for and not killed, and neither are
-// its own descendants unless they hold the pipes.
+// members lists the live processes of the tree (see scan).
 func (t *tree) members() []int {
+	m, _ := t.scan()
+	return m
+}
+
+// scan finds the live processes of the tree: upwrap's descendants (all of
+// the tree, upwrap being the subreaper) in the child's session or process
+// group, or holding one of its output pipes. A descendant of upwrap that is
+// none of these and was adopted by upwrap has made itself a daemon: it is
+// not waited for and not killed, and neither are its own descendants
+// unless they hold the pipes. It is noted (noteDaemon) once a second scan
+// finds it so again: a member that is exiting has closed its files before
+// it turns into a zombie, and must not be taken for a daemon. pending
+// reports a daemon seen once.
+func (t *tree) scan() (members []int, pending bool) {
 	own, self := unix.Getpgrp(), os.Getpid()
-	var out []int
 	var walk func(pid int, top bool)
 	walk = func(pid int, top bool) {
 		for _, k := range childrenOf(pid) {
@@ -95,16 +117,32 @@ func (t *tree) members() []int {
 			if st.state != 'Z' && st.start >= t.start {
 				switch {
 				case st.pgrp == t.pgid || st.session == t.sid || t.holdsPipe(k):
-					out = append(out, k)
-				case st.ppid == self && t.noteDaemon(k, st.comm) && t.onDaemon != nil:
-					t.onDaemon(k, st.comm)
+					members = append(members, k)
+				case st.ppid == self:
+					pending = t.daemonSeen(k, st) || pending
 				}
 			}
 			walk(k, false)
 		}
 	}
 	walk(self, true)
-	return out
+	return members, pending
+}
+
+// daemonSeen notes that pid looks like a daemon; it reports true (pending)
+// the first time, and on the second records the daemon.
+func (t *tree) daemonSeen(pid int, st procStat) bool {
+	t.mu.Lock()
+	first := t.cand[pid] != st.start
+	t.cand[pid] = st.start
+	t.mu.Unlock()
+	if first {
+		return true
+	}
+	if t.noteDaemon(pid, st.comm) && t.onDaemon != nil {
+		t.onDaemon(pid, st.comm)
+	}
+	return false
 }
 
 // holdsPipe reports whether pid has the child's stdout or stderr pipe open.
@@ -190,6 +228,15 @@ func parseStat(b []byte) (procStat, bool) {
 		return procStat{}, false
 	}
 	return st, true
+}
+
+// procName is the command name of pid if it still has the start time
+// start, else "".
+func procName(pid int, start uint64) string {
+	if st, ok := readStat(pid); ok && st.start == start {
+		return st.comm
+	}
+	return ""
 }
 
 // procStart is the start time of pid (0 when it is gone).

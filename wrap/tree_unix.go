@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -54,6 +56,11 @@ type tree struct {
 	mu      sync.Mutex
 	daemons []marker.Daemon
 	seen    map[int]bool
+	// cand are the processes seen once looking like daemons, by start time.
+	cand map[int]uint64
+	// killed is set once kill was called: what waitRest still finds of
+	// the tree is killed too.
+	killed atomic.Bool
 	// onDaemon, when set, is told of each daemon as it is found.
 	onDaemon func(pid int, name string)
 	quit     chan struct{}
@@ -63,7 +70,7 @@ type tree struct {
 // upwrap is in the foreground, the child's group is put in the foreground so
 // that an interactive installer can read the terminal and gets Ctrl-C itself.
 func newTree(cmd *exec.Cmd, waitTree bool, stdin io.Reader) *tree {
-	t := &tree{waitTree: waitTree, ttyFd: -1, stopped: make(chan struct{}, 1), seen: map[int]bool{}, quit: make(chan struct{})}
+	t := &tree{waitTree: waitTree, ttyFd: -1, stopped: make(chan struct{}, 1), seen: map[int]bool{}, cand: map[int]uint64{}, quit: make(chan struct{})}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if f, ok := stdin.(*os.File); ok {
 		fd := int(f.Fd())
@@ -149,18 +156,27 @@ func (t *tree) signal(sig os.Signal) {
 	}
 }
 
-// kill kills every process of the tree, again until none is left: a member
-// may fork while it is being killed.
+// kill kills every process of the tree, again until two scans in a row
+// find none: a member may fork while it is being killed, and a process
+// being re-parented can be missing from one scan. waitRest kills the
+// members it still finds afterwards.
 func (t *tree) kill() {
 	if t.pgid == 0 {
 		return
 	}
-	for range 50 {
+	t.killed.Store(true)
+	empty := 0
+	for range 200 {
 		unix.Kill(-t.pgid, unix.SIGKILL)
 		m := t.members()
 		if len(m) == 0 {
-			return
+			if empty++; empty == 2 {
+				return
+			}
+			time.Sleep(time.Millisecond)
+			continue
 		}
+		empty = 0
 		for _, pid := range m {
 			unix.Kill(pid, unix.SIGKILL)
 		}
@@ -193,9 +209,16 @@ func (t *tree) noteDaemon(pid int, name string) bool {
 	return true
 }
 
-// leftDaemons returns the daemons found so far.
+// leftDaemons returns the daemons found so far, named as they are now (a
+// daemon found between its fork and its exec had the launcher's name).
 func (t *tree) leftDaemons() []marker.Daemon {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return append([]marker.Daemon(nil), t.daemons...)
+	out := append([]marker.Daemon(nil), t.daemons...)
+	for i := range out {
+		if n := procName(out[i].PID, t.cand[out[i].PID]); n != "" {
+			out[i].Name = n
+		}
+	}
+	return out
 }
