@@ -29,6 +29,7 @@ func runCommand(c *cliState) *cli.Command {
 			stateDirFlag(),
 			&cli.BoolFlag{Name: "expect-reboot", EnvVars: env("EXPECT_REBOOT"), Usage: "the command may restart the machine; a restart completes the job"},
 			&cli.StringFlag{Name: "verify", EnvVars: env("VERIFY"), Usage: "check command, run through the platform shell (sh -c / cmd.exe /C); exit 0 = the upgrade is in place"},
+			verifyTimeoutFlag(),
 			&cli.DurationFlag{Name: "timeout", EnvVars: env("TIMEOUT"), Usage: "kill the whole process tree after this long (e.g. 2h); 0 = no limit"},
 			&cli.StringFlag{Name: "success-codes", EnvVars: env("SUCCESS_CODES"), Usage: "child exit codes meaning success (default 0)"},
 			&cli.StringFlag{Name: "reboot-codes", EnvVars: env("REBOOT_CODES"), Usage: "child exit codes meaning success, reboot required (default: 3010 in the msi profile, none in posix)"},
@@ -66,13 +67,17 @@ func runCommand(c *cliState) *cli.Command {
 			if ctx.Duration("timeout") < 0 {
 				return usageError{"--timeout must not be negative"}
 			}
+			vt, err := verifyTimeout(ctx)
+			if err != nil {
+				return err
+			}
 			childOut := c.stdout
 			if ctx.Bool("json") {
 				childOut = c.stderr
 			}
 			opts := wrap.Options{
 				Job: ctx.String("job"), StateDir: stateDir(ctx), Argv: ctx.Args().Slice(),
-				ExpectReboot: ctx.Bool("expect-reboot"), Verify: ctx.String("verify"), Timeout: ctx.Duration("timeout"),
+				ExpectReboot: ctx.Bool("expect-reboot"), Verify: ctx.String("verify"), VerifyTimeout: vt, Timeout: ctx.Duration("timeout"),
 				SuccessCodes: succ, RebootCodes: reb, RestartCodes: rst, MaxAttempts: ctx.Int("max-attempts"),
 				LogPath: ctx.String("log"), LogFormat: ctx.String("log-format"), WaitTree: ctx.Bool("wait-tree"),
 				IgnorePending: ctx.StringSlice("ignore-pending"), Registry: ctx.Bool("registry"),
@@ -112,6 +117,7 @@ func statusCommand(c *cliState) *cli.Command {
 			stateDirFlag(),
 			jsonFlag("print each record as one JSON object per line"),
 			&cli.BoolFlag{Name: "detection", EnvVars: env("DETECTION"), Usage: "Intune / Configuration Manager detection-script contract: exit 0 whenever the state is known, one line on stdout only when the job succeeded"},
+			verifyTimeoutFlag(),
 			maxAttemptsFlag(),
 			exitCodesFlag(),
 		},
@@ -119,7 +125,11 @@ func statusCommand(c *cliState) *cli.Command {
 			if err := c.setProfile(ctx); err != nil {
 				return err
 			}
-			q := wrap.Query{StateDir: stateDir(ctx), Job: ctx.String("job"), All: ctx.Bool("all"), MaxAttempts: ctx.Int("max-attempts")}
+			vt, err := verifyTimeout(ctx)
+			if err != nil {
+				return err
+			}
+			q := wrap.Query{StateDir: stateDir(ctx), Job: ctx.String("job"), All: ctx.Bool("all"), MaxAttempts: ctx.Int("max-attempts"), VerifyTimeout: vt}
 			if ctx.Bool("detection") && (q.All || ctx.Bool("json")) {
 				return usageError{"--detection goes with --job alone"}
 			}
@@ -172,6 +182,7 @@ func resumeCommand(c *cliState) *cli.Command {
 			stateDirFlag(),
 			jsonFlag("print each record as one JSON object per line"),
 			logFormatFlag(),
+			verifyTimeoutFlag(),
 			maxAttemptsFlag(),
 			exitCodesFlag(),
 		},
@@ -179,8 +190,12 @@ func resumeCommand(c *cliState) *cli.Command {
 			if err := c.setProfile(ctx); err != nil {
 				return err
 			}
+			vt, err := verifyTimeout(ctx)
+			if err != nil {
+				return err
+			}
 			q := wrap.Query{StateDir: stateDir(ctx), Job: ctx.String("job"), All: ctx.Bool("all"),
-				MaxAttempts: ctx.Int("max-attempts"), LogFormat: ctx.String("log-format"), Version: version}
+				MaxAttempts: ctx.Int("max-attempts"), LogFormat: ctx.String("log-format"), Version: version, VerifyTimeout: vt}
 			results, err := wrap.Resume(context.Background(), q, detect.System())
 			if err != nil {
 				return err

@@ -45,6 +45,8 @@ type job struct {
 	// warn reports a record that was written but whose registry mirror
 	// was not; nil drops it.
 	warn func(error)
+	// verifyTimeout bounds a --verify this invocation runs (runVerify).
+	verifyTimeout time.Duration
 	// version is the upwrap version stamped into the records this
 	// invocation writes; "" keeps the record's.
 	version string
@@ -148,7 +150,7 @@ func (j *job) finalize(ctx context.Context, r *marker.Record, d decision, boot, 
 		n = j.finish(r, marker.Succeeded, boot, d.source, d.reason, "")
 		if verify != "" {
 			j.report(WaitVerify, 0)
-			ok, detail := runVerify(ctx, verify, sink)
+			ok, detail := runVerify(ctx, verify, j.verifyTimeout, sink)
 			if ok {
 				n.Source, n.Reason = sourceVerify, d.reason+"; verify passed"
 			} else {

@@ -26,6 +26,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 		return nil, err
 	}
 	j.version = opts.Version
+	j.verifyTimeout = opts.VerifyTimeout
 	j.progress = opts.Progress
 	hash := marker.ArgvHash(opts.Argv)
 
@@ -103,7 +104,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	}
 	if opts.Verify != "" {
 		j.report(WaitVerify, 0)
-		if ok, _ := runVerify(ctx, opts.Verify, log); ok {
+		if ok, _ := runVerify(ctx, opts.Verify, opts.VerifyTimeout, log); ok {
 			now := j.now().UTC()
 			n := &marker.Record{
 				Job: j.id, State: marker.Succeeded, Argv: slices.Clone(opts.Argv), ArgvSHA256: hash,

@@ -128,7 +128,7 @@ func TestWindowsVerifyQuoting(t *testing.T) {
 		{`exit 3`, false},
 	}
 	for _, tt := range tests {
-		if ok, detail := runVerify(context.Background(), tt.command, nil); ok != tt.want {
+		if ok, detail := runVerify(context.Background(), tt.command, 0, nil); ok != tt.want {
 			t.Errorf("verify %s = %v (%s), want %v", tt.command, ok, detail, tt.want)
 		}
 	}

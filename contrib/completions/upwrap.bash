@@ -27,7 +27,7 @@ _upwrap() {
 			fi
 			return 0
 			;;
-		--exit-codes|--ignore-pending|--job|--log|--log-format|--max-attempts|--reason|--reboot-codes|--restart-codes|--state|--state-dir|--success-codes|--timeout|--verify)
+		--exit-codes|--ignore-pending|--job|--log|--log-format|--max-attempts|--reason|--reboot-codes|--restart-codes|--state|--state-dir|--success-codes|--timeout|--verify|--verify-timeout)
 			[[ ${COMP_WORDS[i+1]} == = ]] && ((i++))
 			skip=1
 			;;
@@ -56,7 +56,7 @@ _upwrap() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;
-	--ignore-pending|--job|--max-attempts|--reason|--reboot-codes|--restart-codes|--success-codes|--timeout|--verify)
+	--ignore-pending|--job|--max-attempts|--reason|--reboot-codes|--restart-codes|--success-codes|--timeout|--verify|--verify-timeout)
 		# a free value: nothing to offer
 		return 0
 		;;
@@ -66,13 +66,13 @@ _upwrap() {
 		COMPREPLY=($(compgen -W "run status resume mark clear pending version help" -- "$cur"))
 		;;
 	run)
-		COMPREPLY=($(compgen -W "--exit-codes --expect-reboot --ignore-pending --job --json --log --log-format --max-attempts --quiet --reboot-codes --registry --restart-codes --state-dir --success-codes --timeout --verify --wait-tree --" -- "$cur"))
+		COMPREPLY=($(compgen -W "--exit-codes --expect-reboot --ignore-pending --job --json --log --log-format --max-attempts --quiet --reboot-codes --registry --restart-codes --state-dir --success-codes --timeout --verify --verify-timeout --wait-tree --" -- "$cur"))
 		;;
 	status)
-		COMPREPLY=($(compgen -W "--all --detection --exit-codes --job --json --max-attempts --state-dir" -- "$cur"))
+		COMPREPLY=($(compgen -W "--all --detection --exit-codes --job --json --max-attempts --state-dir --verify-timeout" -- "$cur"))
 		;;
 	resume)
-		COMPREPLY=($(compgen -W "--all --exit-codes --job --json --log-format --max-attempts --state-dir" -- "$cur"))
+		COMPREPLY=($(compgen -W "--all --exit-codes --job --json --log-format --max-attempts --state-dir --verify-timeout" -- "$cur"))
 		;;
 	mark)
 		COMPREPLY=($(compgen -W "--exit-codes --job --json --reason --state --state-dir" -- "$cur"))

@@ -14,9 +14,9 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         'help' = 'Shows a list of commands or help for one command'
     }
     $flags = @{
-        'run' = @('--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--max-attempts', '--quiet', '--reboot-codes', '--registry', '--restart-codes', '--state-dir', '--success-codes', '--timeout', '--verify', '--wait-tree')
-        'status' = @('--all', '--detection', '--exit-codes', '--job', '--json', '--max-attempts', '--state-dir')
-        'resume' = @('--all', '--exit-codes', '--job', '--json', '--log-format', '--max-attempts', '--state-dir')
+        'run' = @('--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--max-attempts', '--quiet', '--reboot-codes', '--registry', '--restart-codes', '--state-dir', '--success-codes', '--timeout', '--verify', '--verify-timeout', '--wait-tree')
+        'status' = @('--all', '--detection', '--exit-codes', '--job', '--json', '--max-attempts', '--state-dir', '--verify-timeout')
+        'resume' = @('--all', '--exit-codes', '--job', '--json', '--log-format', '--max-attempts', '--state-dir', '--verify-timeout')
         'mark' = @('--exit-codes', '--job', '--json', '--reason', '--state', '--state-dir')
         'clear' = @('--exit-codes', '--job', '--state-dir')
         'pending' = @('--exit-codes', '--ignore-pending', '--json')
@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--success-codes' = 'child exit codes meaning success (default 0)'
         '--timeout' = 'kill the whole process tree after this long (e.g. 2h); 0 = no limit'
         '--verify' = 'check command, run through the platform shell (sh -c / cmd.exe /C); exit 0 = the upgrade is in place'
+        '--verify-timeout' = 'kill the --verify command''s process tree after this long; the verify then fails'
         '--wait-tree' = 'wait for every process the command started, not only the command'
         '--all' = 'every job in the state directory'
         '--detection' = 'Intune / Configuration Manager detection-script contract: exit 0 whenever the state is known, one line on stdout only when the job succeeded'
@@ -51,7 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--log-format' = @('text', 'json', 'cmtrace')
         '--state' = @('succeeded', 'failed')
     }
-    $takesValue = @('--exit-codes', '--ignore-pending', '--job', '--log', '--log-format', '--max-attempts', '--reason', '--reboot-codes', '--restart-codes', '--state', '--state-dir', '--success-codes', '--timeout', '--verify')
+    $takesValue = @('--exit-codes', '--ignore-pending', '--job', '--log', '--log-format', '--max-attempts', '--reason', '--reboot-codes', '--restart-codes', '--state', '--state-dir', '--success-codes', '--timeout', '--verify', '--verify-timeout')
     # The words before the one being completed, without the command name.
     $before = @($commandAst.CommandElements |
         Where-Object { $_.Extent.EndOffset -lt $cursorPosition } |
