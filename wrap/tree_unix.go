@@ -133,8 +133,13 @@ func (t *tree) suspend() {
 	if t.ttyFd >= 0 {
 		unix.IoctlSetPointerInt(t.ttyFd, unix.TIOCSPGRP, own)
 	}
+	// The stop reaches upwrap's threads asynchronously: upwrap goes on only
+	// once it has been continued (SIGCONT is delivered after the stop).
+	cont := make(chan os.Signal, 1)
+	signal.Notify(cont, syscall.SIGCONT)
+	defer signal.Stop(cont)
 	unix.Kill(-own, unix.SIGSTOP)
-	// Continued.
+	<-cont
 	if t.ttyFd >= 0 {
 		if pg, err := unix.IoctlGetInt(t.ttyFd, unix.TIOCGPGRP); err == nil && pg == own {
 			unix.IoctlSetPointerInt(t.ttyFd, unix.TIOCSPGRP, t.pgid)
