@@ -2,6 +2,7 @@ package wrap
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/signal"
 	"strconv"
@@ -257,22 +258,27 @@ func parseInts(b []byte) []int {
 
 // watchStops reports, on stopped, each time the child is stopped by a
 // signal; it consumes only the stop reports (WSTOPPED without WEXITED), so
-// cmd.Wait still collects the exit.
+// cmd.Wait still collects the exit. It looks on each SIGCHLD and, should
+// one be missed, every stopPoll.
 func (t *tree) watchStops() {
 	chld := make(chan os.Signal, 1)
 	signal.Notify(chld, syscall.SIGCHLD)
 	defer signal.Stop(chld)
+	tick := time.NewTicker(stopPoll)
+	defer tick.Stop()
 	for {
 		select {
 		case <-chld:
+		case <-tick.C:
 		case <-t.quit:
 			return
 		}
 		var info unix.Siginfo
-		if err := unix.Waitid(unix.P_PID, t.pid, &info, unix.WSTOPPED|unix.WNOHANG, nil); err != nil {
+		err := unix.Waitid(unix.P_PID, t.pid, &info, unix.WSTOPPED|unix.WNOHANG, nil)
+		if errors.Is(err, unix.ECHILD) {
 			return
 		}
-		if info.Signo != 0 {
+		if err == nil && info.Signo != 0 {
 			select {
 			case t.stopped <- struct{}{}:
 			default:
@@ -280,3 +286,7 @@ func (t *tree) watchStops() {
 		}
 	}
 }
+
+// stopPoll bounds how long a stop of the child at the terminal can go
+// unanswered if its SIGCHLD is missed.
+const stopPoll = 250 * time.Millisecond
