@@ -25,49 +25,125 @@ func becomeSubreaper() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }
 // event and backs off to treePollMax.
 const (
 	treePollMin = 2 * time.Millisecond
-	treePollMax = 40 * time.Millisecond
+	treePollMax = 50 * time.Millisecond
 )
 
 // waitRest returns once no process of the tree is left. It never blocks in
 // a wait: adopted processes are reaped without waiting (WNOHANG), and the
-// tree is looked at again on each SIGCHLD, on eof (the output pipes'
-// last writer closed them), and on a short poll. The end is taken only
-// from two scans in a row: a process being re-parented to upwrap can be
-// missing from one scan of its children lists.
+// tree is scanned again on each SIGCHLD, on eof (the output pipes' last
+// writer closed them), and when a poll of the known members (one read of
+// each one's stat, from a file kept open) finds one gone or moved out. The
+// end is taken only from two scans in a row: a process being re-parented
+// to upwrap can be missing from one scan of its children lists.
 func (t *tree) waitRest(eof <-chan struct{}) {
 	chld := make(chan os.Signal, 1)
 	signal.Notify(chld, syscall.SIGCHLD)
 	defer signal.Stop(chld)
+	w := watchSet{}
+	defer w.close()
 	poll := treePollMin
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	empty := 0
+	empty, full := 0, true
 	for {
-		t.reap()
-		m, pending := t.scan()
-		if t.killed.Load() {
-			for _, pid := range m {
-				unix.Kill(pid, unix.SIGKILL)
+		if full {
+			t.reap()
+			m, pending := t.scan()
+			if t.killed.Load() {
+				for _, pid := range m {
+					unix.Kill(pid, unix.SIGKILL)
+				}
 			}
-		}
-		if len(m) == 0 && !pending {
-			if empty++; empty == 2 {
-				return
+			switch {
+			case len(m) > 0:
+				empty, full = 0, false
+			case pending:
+				empty = 0
+			default:
+				if empty++; empty == 2 {
+					return
+				}
 			}
-			poll = treePollMin
-		} else {
-			empty = 0
+			w.update(m)
+			if full {
+				poll = treePollMin
+			}
 		}
 		timer.Reset(poll)
 		select {
 		case <-chld:
-			poll = treePollMin
+			full, poll = true, treePollMin
 		case <-eof:
-			eof, poll = nil, treePollMin
+			eof, full, poll = nil, true, treePollMin
 		case <-timer.C:
-			poll = min(2*poll, treePollMax)
+			if w.changed(t) {
+				full, poll = true, treePollMin
+			} else {
+				poll = min(2*poll, treePollMax)
+			}
 		}
 	}
+}
+
+// watchSet keeps /proc/PID/stat open for each known member of the tree,
+// with the start time read when it was opened.
+type watchSet map[int]watched
+
+type watched struct {
+	f     *os.File
+	start uint64
+}
+
+// update makes the set watch exactly pids.
+func (w watchSet) update(pids []int) {
+	keep := map[int]bool{}
+	for _, pid := range pids {
+		keep[pid] = true
+		if _, ok := w[pid]; ok {
+			continue
+		}
+		f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		st, _ := readStatFile(f)
+		w[pid] = watched{f: f, start: st.start}
+	}
+	for pid, x := range w {
+		if !keep[pid] {
+			x.f.Close()
+			delete(w, pid)
+		}
+	}
+}
+
+// changed reports whether a watched member has ended, or left the child's
+// group and session (it may still hold the pipes: a scan decides).
+func (w watchSet) changed(t *tree) bool {
+	for _, x := range w {
+		st, ok := readStatFile(x.f)
+		if !ok || st.state == 'Z' || st.start != x.start || st.pgrp != t.pgid && st.session != t.sid {
+			return true
+		}
+	}
+	return false
+}
+
+func (w watchSet) close() {
+	for _, x := range w {
+		x.f.Close()
+	}
+}
+
+// readStatFile reads an open /proc/PID/stat again from its start; it fails
+// once the process is gone.
+func readStatFile(f *os.File) (procStat, bool) {
+	var buf [1024]byte
+	n, err := unix.Pread(int(f.Fd()), buf[:], 0)
+	if err != nil || n <= 0 || n == len(buf) {
+		return procStat{}, false
+	}
+	return parseStat(buf[:n])
 }
 
 // reap collects the adopted children of upwrap that have ended (not the
