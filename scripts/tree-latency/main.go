@@ -3,20 +3,20 @@
 // Command tree-latency measures what following the process tree costs
 // (docs/design.md §8, "The process tree"), against the real binary:
 //
-//	go run ./scripts/tree-latency -upwrap ./upwrap [-base ./upwrap-before] [-n 100] [-cpu 60s]
+//		go run ./scripts/tree-latency -upwrap ./upwrap [-base ./upwrap-before] [-n 100] [-cpu 60s]
 //
-//   - the time from the tree's end to run's exit, p50 / p99 of n trials, for
-//     three ends: the command exits; a re-parented grandchild exits; a
-//     daemon(3)-style grandchild calls setsid() after closing its output
-//     (no event reaches upwrap: it is found by polling /proc). The helper
-//     stamps the time (CLOCK_REALTIME) just before the end; the harness
-//     stamps it when its wait for upwrap returns.
-//   - the CPU time (user + system, from wait4) upwrap spends while a command
-//     runs for -cpu, beside `timeout` running the same command in the same
-//     run; and while only a grandchild runs (the tree phase).
-//   - with -base, the wall time of `run -- true`, medians of n alternating
-//     runs of each binary: the cost of the record write that adds the
-//     child's identity.
+//	  - the time from the tree's end to run's exit, p50 / p99 of n trials, for
+//	    three ends: the command exits; a re-parented grandchild exits; a
+//	    daemon(3)-style grandchild calls setsid() after closing its output
+//	    (no event reaches upwrap: it is found by polling /proc). The helper
+//	    stamps the time (CLOCK_REALTIME) just before the end; the harness
+//	    stamps it when its wait for upwrap returns.
+//	  - the CPU time (user + system, from wait4) upwrap spends while a command
+//	    runs for -cpu, beside `timeout` running the same command in the same
+//	    run; and while only a grandchild runs (the tree phase).
+//	  - with -base, the wall time of `run -- true`, medians of n alternating
+//	    runs of each binary: the cost of the record write that adds the
+//	    child's identity.
 //
 // This binary is also the helper command (-child MODE FILE).
 package main
