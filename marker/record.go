@@ -91,7 +91,7 @@ type Record struct {
 	// Version is the upwrap version that wrote the record.
 	Version string
 	// Child identifies the started command's process tree; nil until the
-	// child has started (docs/design.md §"A job stays busy while its upgrade lives").
+	// child has started (docs/design.md §5).
 	Child *Child
 	// Daemons are the processes the command left running on their own.
 	Daemons []Daemon

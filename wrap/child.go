@@ -100,7 +100,7 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	tr.started(cmd.Process.Pid)
 	// The child's identity goes into the record, so that a later upwrap
 	// answers busy while the tree lives, even if this one died
-	// (docs/design.md §8, "A job stays busy while its upgrade lives").
+	// (docs/design.md §5, "A job stays busy while its upgrade lives").
 	id := tr.identity()
 	running.Child = &id
 	if err := j.write(&running); err != nil {

@@ -103,7 +103,7 @@ func decide(r *marker.Record, f facts) decision {
 		if r.Child == nil {
 			// The running record is written before the child starts and
 			// its identity right after: without one, the child never
-			// started (docs/design.md §8). Not a success, even after a
+			// started (docs/design.md §5). Not a success, even after a
 			// restart, and not an attempt.
 			return decision{act: actFail, outcome: Interrupted, failure: failInterrupted, source: "not-started", uncount: true,
 				reason: "interrupted before the command started; not counted as an attempt"}

@@ -5,7 +5,7 @@ import "strings"
 // childEnv is env without upwrap's own UPWRAP_* variables: they configure
 // this upwrap, and a nested upwrap (an installer that runs one, a --verify
 // that asks status) must not inherit its job, state directory or crash
-// points (docs/design.md §8, "State first, log second"). Variable names are
+// points (docs/design.md §5, "The command's environment"). Variable names are
 // compared without case, as Windows does.
 func childEnv(env []string) []string {
 	out := make([]string, 0, len(env))

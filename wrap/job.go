@@ -205,7 +205,7 @@ func (j *job) lockOrBusy() (*marker.Lock, *Result, error) {
 }
 
 // liveTree reports whether r is a running or rebooting record of this boot
-// whose child's process tree still lives (docs/design.md §8, "A job stays
+// whose child's process tree still lives (docs/design.md §5, "A job stays
 // busy while its upgrade lives").
 func liveTree(r *marker.Record, boot string) bool {
 	return r != nil && r.Child != nil && (r.State == marker.Running || r.State == marker.Rebooting) &&

@@ -10,7 +10,7 @@ import (
 // outputs are the child's stdout and stderr pipes, which upwrap copies to
 // the job log and its own streams. upwrap makes them itself, rather than
 // letting os/exec do it, so that the tree can tell who holds them
-// (docs/design.md §8, "The process tree") and so that a process left
+// (docs/design.md §5, "The process tree") and so that a process left
 // holding them never keeps upwrap waiting: past a grace the read ends are
 // closed.
 type outputs struct {

@@ -35,7 +35,7 @@ func exitSignal(ps *os.ProcessState) string {
 	return ""
 }
 
-// tree is the child's process tree (docs/design.md §8, "The process tree"):
+// tree is the child's process tree (docs/design.md §5, "The process tree"):
 // the child, which leads a process group of its own, and every descendant
 // still in its session or group or holding its output pipes. On Linux
 // upwrap is the child subreaper, so every such descendant stays upwrap's

@@ -21,7 +21,7 @@ const verifyPipeGrace = 500 * time.Millisecond
 // going to the job log, and reports whether it exited 0. It is bounded by
 // timeout (0: DefaultVerifyTimeout): at the bound its process tree is
 // killed and the verify counts as failed, with the reason
-// (docs/design.md §8, "State first, log second").
+// (docs/design.md §5, "--verify is bounded").
 func runVerify(ctx context.Context, command string, timeout time.Duration, log *jobLog) (bool, string) {
 	if timeout <= 0 {
 		timeout = DefaultVerifyTimeout

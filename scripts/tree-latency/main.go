@@ -1,7 +1,7 @@
 //go:build linux
 
 // Command tree-latency measures what following the process tree costs
-// (docs/design.md §8, "The process tree"), against the real binary:
+// (docs/design.md §5, "The process tree"), against the real binary:
 //
 //		go run ./scripts/tree-latency -upwrap ./upwrap [-base ./upwrap-before] [-n 100] [-cpu 60s]
 //
