@@ -22,10 +22,13 @@ func becomeSubreaper() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }
 // Polling bounds of waitRest. The tree can end without an event upwrap
 // hears: its last member calls setsid() or closes the output pipes, or ends
 // under a parent that is a daemon. The interval starts short after each
-// event and backs off to treePollMax.
+// event and backs off to treePollMax; after treeIdleAfter without a change
+// (a relaunched installer at work) to treePollIdle.
 const (
-	treePollMin = 2 * time.Millisecond
-	treePollMax = 50 * time.Millisecond
+	treePollMin   = 2 * time.Millisecond
+	treePollMax   = 50 * time.Millisecond
+	treePollIdle  = 250 * time.Millisecond
+	treeIdleAfter = 5 * time.Second
 )
 
 // waitRest returns once no process of the tree is left. It never blocks in
@@ -45,6 +48,7 @@ func (t *tree) waitRest(eof <-chan struct{}) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	empty, full := 0, true
+	changed := time.Now()
 	for {
 		if full {
 			t.reap()
@@ -65,6 +69,7 @@ func (t *tree) waitRest(eof <-chan struct{}) {
 				}
 			}
 			w.update(m)
+			changed = time.Now()
 			if full {
 				poll = treePollMin
 			}
@@ -76,9 +81,12 @@ func (t *tree) waitRest(eof <-chan struct{}) {
 		case <-eof:
 			eof, full, poll = nil, true, treePollMin
 		case <-timer.C:
-			if w.changed(t) {
+			switch {
+			case w.changed(t):
 				full, poll = true, treePollMin
-			} else {
+			case time.Since(changed) > treeIdleAfter:
+				poll = treePollIdle
+			default:
 				poll = min(2*poll, treePollMax)
 			}
 		}
