@@ -126,8 +126,10 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	}
 	// Ctrl-Z when upwrap, not the child, has the terminal.
 	tstp := make(chan os.Signal, 1)
-	signal.Notify(tstp, sigStop...)
-	defer signal.Stop(tstp)
+	if len(sigStop) > 0 {
+		signal.Notify(tstp, sigStop...)
+		defer signal.Stop(tstp)
+	}
 
 	done := make(chan struct{})
 	go func() {
