@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -108,6 +109,19 @@ func (c *cliState) writeTextfile(dir, stateDir string) {
 
 func maxAttemptsFlag() cli.Flag {
 	return &cli.IntFlag{Name: "max-attempts", EnvVars: env("MAX_ATTEMPTS"), Value: 3, Usage: "starts of a failing job before upwrap gives up"}
+}
+
+func verifyTimeoutFlag() cli.Flag {
+	return &cli.DurationFlag{Name: "verify-timeout", EnvVars: env("VERIFY_TIMEOUT"), Value: wrap.DefaultVerifyTimeout, Usage: "kill the --verify command's process tree after this long; the verify then fails"}
+}
+
+// verifyTimeout reads --verify-timeout, which must be positive.
+func verifyTimeout(ctx *cli.Context) (time.Duration, error) {
+	d := ctx.Duration("verify-timeout")
+	if d <= 0 {
+		return 0, usageError{fmt.Sprintf("--verify-timeout %s: give a positive duration, e.g. 10m", d)}
+	}
+	return d, nil
 }
 
 func newApp(c *cliState) *cli.App {

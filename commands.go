@@ -29,6 +29,7 @@ func runCommand(c *cliState) *cli.Command {
 			stateDirFlag(),
 			&cli.BoolFlag{Name: "expect-reboot", EnvVars: env("EXPECT_REBOOT"), Usage: "the command may restart the machine; a restart completes the job"},
 			&cli.StringFlag{Name: "verify", EnvVars: env("VERIFY"), Usage: "check command, run through the platform shell (sh -c / cmd.exe /C); exit 0 = the upgrade is in place"},
+			verifyTimeoutFlag(),
 			&cli.DurationFlag{Name: "timeout", EnvVars: env("TIMEOUT"), Usage: "kill the whole process tree after this long (e.g. 2h); 0 = no limit"},
 			&cli.DurationFlag{Name: "shutdown-grace", EnvVars: env("SHUTDOWN_GRACE"), Value: wrap.DefaultShutdownGrace,
 				Usage: "with --expect-reboot: how long to wait for a shutdown notice after the command was killed by a signal nothing explained; 0 = no wait"},
@@ -102,13 +103,17 @@ func runCommand(c *cliState) *cli.Command {
 			case grace == 0:
 				grace = -1 // no wait
 			}
+			vt, err := verifyTimeout(ctx)
+			if err != nil {
+				return err
+			}
 			childOut := c.stdout
 			if ctx.Bool("json") {
 				childOut = c.stderr
 			}
 			opts := wrap.Options{
 				Job: job, StateDir: stateDir(ctx), Argv: ctx.Args().Slice(), LogMaxSize: logMax, RecordRetry: ctx.Duration("record-retry"),
-				ExpectReboot: ctx.Bool("expect-reboot"), Verify: ctx.String("verify"), Timeout: ctx.Duration("timeout"),
+				ExpectReboot: ctx.Bool("expect-reboot"), Verify: ctx.String("verify"), VerifyTimeout: vt, Timeout: ctx.Duration("timeout"),
 				SuccessCodes: succ, RebootCodes: reb, RestartCodes: rst, MaxAttempts: ctx.Int("max-attempts"),
 				LogPath: ctx.String("log"), LogFormat: ctx.String("log-format"), WaitTree: ctx.Bool("wait-tree"),
 				IgnorePending: ctx.StringSlice("ignore-pending"), Registry: ctx.Bool("registry"), Textfile: textfile, RawCmdLine: ctx.Bool("raw-cmdline"),
@@ -150,6 +155,7 @@ func statusCommand(c *cliState) *cli.Command {
 			jsonFlag("print each record as one JSON object per line"),
 			&cli.BoolFlag{Name: "detection", EnvVars: env("DETECTION"), Usage: "Intune / Configuration Manager detection-script contract: exit 0 whenever the state is known, one line on stdout only when the job succeeded"},
 			&cli.StringFlag{Name: "format", EnvVars: env("FORMAT"), Usage: "with --all: prometheus prints the jobs' records as Prometheus metrics, the text --textfile writes"},
+			verifyTimeoutFlag(),
 			maxAttemptsFlag(),
 			exitCodesFlag(),
 		},
@@ -161,7 +167,11 @@ func statusCommand(c *cliState) *cli.Command {
 			if err != nil {
 				return err
 			}
-			q := wrap.Query{StateDir: stateDir(ctx), Job: job, All: ctx.Bool("all"), MaxAttempts: ctx.Int("max-attempts")}
+			vt, err := verifyTimeout(ctx)
+			if err != nil {
+				return err
+			}
+			q := wrap.Query{StateDir: stateDir(ctx), Job: job, All: ctx.Bool("all"), MaxAttempts: ctx.Int("max-attempts"), VerifyTimeout: vt}
 			if ctx.Bool("detection") && (q.All || ctx.Bool("json")) {
 				return usageError{"--detection goes with --job alone"}
 			}
@@ -228,6 +238,7 @@ func resumeCommand(c *cliState) *cli.Command {
 			stateDirFlag(),
 			jsonFlag("print each record as one JSON object per line"),
 			logFormatFlag(),
+			verifyTimeoutFlag(),
 			maxAttemptsFlag(),
 			exitCodesFlag(),
 			textfileFlag(),
@@ -240,8 +251,12 @@ func resumeCommand(c *cliState) *cli.Command {
 			if err != nil {
 				return err
 			}
+			vt, err := verifyTimeout(ctx)
+			if err != nil {
+				return err
+			}
 			q := wrap.Query{StateDir: stateDir(ctx), Job: job, All: ctx.Bool("all"),
-				MaxAttempts: ctx.Int("max-attempts"), LogFormat: ctx.String("log-format"), Version: version}
+				MaxAttempts: ctx.Int("max-attempts"), LogFormat: ctx.String("log-format"), Version: version, VerifyTimeout: vt}
 			textfile, err := textfileDir(ctx)
 			if err != nil {
 				return err

@@ -30,6 +30,25 @@ while [ ! -e "$1" ]; do
   sleep 0.01
 done
 `,
+	// waitgone waits (at most 20 s) until the process whose pid is in the
+	// file has ended (a zombie counts as ended).
+	"waitgone": `#!/bin/sh
+pid=$(cat "$1")
+i=0
+while [ -e /proc/$pid ] && ! grep -q ') Z ' /proc/$pid/stat 2>/dev/null; do
+  i=$((i+1)); [ $i -gt 2000 ] && { echo "waitgone: $pid still runs" >&2; exit 1; }
+  sleep 0.01
+done
+`,
+	// waitchild waits (at most 20 s) until the running record of the job
+	// names its started child.
+	"waitchild": `#!/bin/sh
+i=0
+until grep -q '"child"' "$UPWRAP_STATE_DIR/$1.json" 2>/dev/null; do
+  i=$((i+1)); [ $i -gt 2000 ] && { echo "waitchild: $1 never recorded its child" >&2; exit 1; }
+  sleep 0.01
+done
+`,
 	// reboot-sim runs a command as if the machine had restarted: in a
 	// private mount namespace whose boot_id is different (harnesses.md §1).
 	"reboot-sim": `#!/bin/sh

@@ -85,16 +85,17 @@ func TestSummaryLine(t *testing.T) {
 			want: "upwrap: cx: failed (cancelled by the operator (SIGINT)); exit 119 (cancelled by the operator); record $S/cx.json; next: see the log $S/cx.log; run the same command again to retry"},
 		{name: "interrupted",
 			setup: func(t *testing.T) {
-				cmd := exec.Command(exe, "run", "--job", "in", "--", "sleep", "0.5")
+				cmd := exec.Command(exe, "run", "--job", "in", "--", "sleep", "30")
 				cmd.Env = env
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
-				waitForState(t, state, "in", "running")
+				child := jobChild(t, state, "in")
 				cmd.Process.Kill()
 				cmd.Wait()
+				killAndAwait(t, child)
 			},
-			args: []string{"run", "--job", "in", "--", "sleep", "0.5"}, code: 118,
+			args: []string{"run", "--job", "in", "--", "sleep", "30"}, code: 118,
 			want: "upwrap: in: failed (interrupted: the upwrap running the job stopped before recording an outcome); exit 118 (interrupted); record $S/in.json; next: see the log $S/in.log; run the same command again to retry"},
 		{name: "status: no such job", args: []string{"status", "--job", "nope"}, code: 122,
 			want: "upwrap: nope: no such job; exit 122 (no such job); next: 'upwrap status --all' lists the jobs"},

@@ -1,6 +1,7 @@
 package marker
 
 import (
+	"encoding/json"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -100,6 +101,8 @@ const (
 	keyLog
 	keyHost
 	keyVersion
+	keyChild
+	keyDaemons
 )
 
 var fastKeys = map[string]uint32{
@@ -109,6 +112,7 @@ var fastKeys = map[string]uint32{
 	"source": keySource, "failure": keyFailure, "expect_reboot": keyExpectReboot,
 	"shutdown_confirmed": keyShutdownConfirmed, "verify": keyVerify,
 	"pending_introduced": keyPendingIntroduced, "log": keyLog, "host": keyHost, "version": keyVersion,
+	"child": keyChild, "daemons": keyDaemons,
 }
 
 // value decodes the value of one known key into r.
@@ -150,6 +154,19 @@ func (s *fastScanner) value(key uint32, r *Record, job *string) bool {
 		r.ExpectReboot, ok = s.bool()
 	case keyShutdownConfirmed:
 		r.ShutdownConfirmed, ok = s.bool()
+	case keyChild:
+		// Rare and small: decoded as the strict decoder does.
+		raw, rok := s.composite()
+		return rok && json.Unmarshal(raw, &r.Child) == nil
+	case keyDaemons:
+		raw, rok := s.composite()
+		if !rok || json.Unmarshal(raw, &r.Daemons) != nil {
+			return false
+		}
+		if len(r.Daemons) == 0 {
+			r.Daemons = nil
+		}
+		return true
 	default:
 		var v string
 		v, ok = s.string()
@@ -362,6 +379,40 @@ func (s *fastScanner) strings() ([]string, bool) {
 		}
 		return out, s.byte(']')
 	}
+}
+
+// composite returns the bytes of null, an object or an array, without
+// decoding them; strings inside are skipped with their escapes.
+func (s *fastScanner) composite() ([]byte, bool) {
+	s.ws()
+	from := s.i
+	if s.null() {
+		return s.b[from:s.i], true
+	}
+	depth := 0
+	for j := from; j < len(s.b); j++ {
+		switch s.b[j] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				s.i = j + 1
+				return s.b[from:s.i], true
+			}
+		case '"':
+			for j++; j < len(s.b) && s.b[j] != '"'; j++ {
+				if s.b[j] == '\\' {
+					j++
+				}
+			}
+		default:
+			if depth == 0 {
+				return nil, false
+			}
+		}
+	}
+	return nil, false
 }
 
 // time reads null or a string that time.Time's own UnmarshalJSON accepts,

@@ -39,7 +39,9 @@ func upwrapRecords() []*Record {
 		}
 		running := base
 		running.State, running.Reason = Running, "started"
+		running.Child = &Child{PID: 4242 + i, StartTime: 123456789, Session: 4242 + i}
 		succeeded := base
+		succeeded.Daemons = []Daemon{{PID: 77, Name: "gpg-agent"}, {PID: 78, Name: `we"ird\name`}}
 		succeeded.State, succeeded.FinishedAt, succeeded.ExitCode, succeeded.BootEnd = Succeeded, &end, &zero, base.BootStart
 		succeeded.Reason, succeeded.Source = "child exited with 0", "exit-code"
 		failed := succeeded

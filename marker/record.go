@@ -39,21 +39,6 @@ func (s State) Valid() bool {
 	return false
 }
 
-// Child identifies the started command's process tree, so that a later run can tell whether it lives.
-type Child struct {
-	PID       int    `json:"pid"`
-	StartTime uint64 `json:"start_time"`           // Linux: /proc/PID/stat field 22; Windows: creation FILETIME
-	Session   int    `json:"session,omitempty"`    // Linux: the child's session id
-	Cgroup    string `json:"cgroup,omitempty"`     // Linux: the cgroup v2 upwrap created for the tree, if any
-	JobObject string `json:"job_object,omitempty"` // Windows: name of the job object holding the tree
-}
-
-// Daemon is a process the command left running on its own (its own session, none of the output pipes).
-type Daemon struct {
-	PID  int    `json:"pid"`
-	Name string `json:"name"`
-}
-
 // Record is one job's record. Its JSON keys are part of upwrap's API
 // (DESIGN §3): callers parse them, so they keep their meaning across
 // releases; new keys may be added.
@@ -105,6 +90,11 @@ type Record struct {
 	Host string
 	// Version is the upwrap version that wrote the record.
 	Version string
+	// Child identifies the started command's process tree; nil until the
+	// child has started (docs/design.md §5).
+	Child *Child
+	// Daemons are the processes the command left running on their own.
+	Daemons []Daemon
 	// Extra holds keys this version does not know, compacted, so they
 	// survive a rewrite.
 	Extra map[string]json.RawMessage
@@ -133,6 +123,33 @@ type wire struct {
 	Log               string     `json:"log"`
 	Host              string     `json:"host"`
 	Version           string     `json:"version"`
+	Child             *Child     `json:"child,omitempty"`
+	Daemons           []Daemon   `json:"daemons,omitempty"`
+}
+
+// Child identifies the started command's process tree, so that a later run
+// can tell whether it lives.
+type Child struct {
+	// PID is the command's process id.
+	PID int `json:"pid"`
+	// StartTime tells PID apart from a later process with the same id.
+	// Linux: /proc/PID/stat field 22; Windows: the creation FILETIME.
+	StartTime uint64 `json:"start_time"`
+	// Session is the child's session id on Linux, when it leads one.
+	Session int `json:"session,omitempty"`
+	// Cgroup is the cgroup v2 upwrap created for the tree, if any.
+	Cgroup string `json:"cgroup,omitempty"`
+	// JobObject is the name of the Windows job object holding the tree.
+	JobObject string `json:"job_object,omitempty"`
+}
+
+// Daemon is a process the command left running on its own: a session of
+// its own and none of the command's output pipes.
+type Daemon struct {
+	// PID is the daemon's process id.
+	PID int `json:"pid"`
+	// Name is its command name.
+	Name string `json:"name"`
 }
 
 // Encode returns the record as indented JSON with a final newline. Unknown
@@ -175,6 +192,7 @@ func (r *Record) encode() ([]byte, error) {
 		BootStart: r.BootStart, BootEnd: r.BootEnd, ExitCode: r.ExitCode, Reason: r.Reason,
 		Source: r.Source, Failure: r.Failure, ExpectReboot: r.ExpectReboot, ShutdownConfirmed: r.ShutdownConfirmed,
 		Verify: r.Verify, PendingIntroduced: r.PendingIntroduced, Log: r.Log, Host: r.Host, Version: r.Version,
+		Child: r.Child, Daemons: r.Daemons,
 	}
 	if w.Argv == nil {
 		w.Argv = []string{}
@@ -252,6 +270,7 @@ func parseStrict(b []byte) (*Record, error) {
 		"reason": &r.Reason, "source": &r.Source, "failure": &r.Failure, "expect_reboot": &r.ExpectReboot,
 		"shutdown_confirmed": &r.ShutdownConfirmed, "verify": &r.Verify,
 		"pending_introduced": &r.PendingIntroduced, "log": &r.Log, "host": &r.Host, "version": &r.Version,
+		"child": &r.Child, "daemons": &r.Daemons,
 	}
 	// In a stable order, so that a record with several bad keys is always
 	// reported by the same one.
@@ -298,6 +317,9 @@ func parseStrict(b []byte) (*Record, error) {
 	}
 	if len(r.PendingIntroduced) == 0 {
 		r.PendingIntroduced = nil
+	}
+	if len(r.Daemons) == 0 {
+		r.Daemons = nil
 	}
 	return &r, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -81,30 +82,51 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	cmd.Args = slices.Clone(opts.Argv)
 	setCmdLine(cmd, opts.cmdLine)
 	cmd.Stdin = opts.Stdin
+	cmd.Env = childEnv(os.Environ())
+	// A stdin that is not a file is copied by os/exec; its copy must not
+	// keep upwrap waiting either.
+	cmd.WaitDelay = pipeGrace
 	stdout, stderr := log.tee("stdout", opts.Stdout), log.tee("stderr", opts.Stderr)
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	if !opts.WaitTree {
-		cmd.WaitDelay = pipeGrace
+	outs, err := newOutputs()
+	if err != nil {
+		return j.recordFinal(j.finish(&running, marker.Failed, boot, sourceExec, fmt.Sprintf("cannot start %s: %v", opts.Argv[0], err), failCannotExecute), CannotExecute, log)
 	}
+	cmd.Stdout, cmd.Stderr = outs.w[0], outs.w[1]
 	tr := newTree(cmd, opts.WaitTree, opts.Stdin)
+	tr.onDaemon = func(pid int, name string) {
+		log.event("daemon left running: not part of the process tree", "pid", pid, "name", name)
+	}
 	// Logged before the start, so that no output of the child precedes it.
 	log.event("starting the child", "argv", opts.Argv, "attempt", running.Attempts)
 	if err := cmd.Start(); err != nil {
+		outs.close()
 		tr.restore()
 		return j.recordFinal(j.finish(&running, marker.Failed, boot, sourceExec, fmt.Sprintf("cannot start %s: %v", opts.Argv[0], unwrapExec(err)), failCannotExecute), CannotExecute, log)
 	}
+	outs.start([2]io.Writer{stdout, stderr})
 	tr.started(cmd.Process.Pid)
+	// The child's identity goes into the record, so that a later upwrap
+	// answers busy while the tree lives, even if this one died
+	// (docs/design.md §5, "A job stays busy while its upgrade lives").
+	id := tr.identity()
+	running.Child = &id
+	if err := j.write(&running); err != nil {
+		log.event("could not record the child's identity", "error", err.Error())
+	}
 	crashpoint.Hit("after-child-start")
 	log.event("child started", "child_pid", cmd.Process.Pid)
+	if n := tr.startNote(); n != "" {
+		log.event("upwrap runs in another job", "note", n)
+	}
 	j.report(WaitChild, running.Attempts)
 	started := time.Now()
 	phase := WaitChild
-	// cmd.Wait returns only once the tree has closed the output pipes, so
-	// the child's own exit is watched apart (without reaping it) to tell
+	// The child's own exit is told apart from the tree's end, to tell
 	// "waiting for the command" from "waiting for its process tree".
+	childExited := make(chan struct{})
 	var exited <-chan struct{}
 	if opts.WaitTree {
-		exited = watchExit(cmd.Process.Pid)
+		exited = childExited
 	}
 	var treeWait, heartbeat <-chan time.Time
 	if hb := opts.heartbeat(); hb > 0 {
@@ -112,13 +134,21 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 		defer t.Stop()
 		heartbeat = t.C
 	}
+	// Ctrl-Z when upwrap, not the child, has the terminal.
+	tstp := make(chan os.Signal, 1)
+	if len(sigStop) > 0 {
+		signal.Notify(tstp, sigStop...)
+		defer signal.Stop(tstp)
+	}
 
 	done := make(chan struct{})
 	go func() {
 		cmd.Wait()
+		close(childExited)
 		if opts.WaitTree {
-			tr.waitRest()
+			tr.waitRest(outs.eof)
 		}
+		outs.wait(pipeGrace)
 		tr.restore()
 		close(done)
 	}()
@@ -193,6 +223,14 @@ wait:
 			break wait
 		case <-exited:
 			exited, treeWait = nil, time.After(treeGrace)
+		case <-tr.stopped:
+			log.event("the command was stopped at the terminal; stopping upwrap with it")
+			tr.suspend()
+			log.event("continued")
+		case <-tstp:
+			log.event("stop signal; stopping the command and upwrap")
+			tr.suspend()
+			log.event("continued")
 		case <-treeWait:
 			treeWait = nil
 			phase = WaitTree
@@ -224,6 +262,7 @@ wait:
 			close(req.done)
 		}
 	}
+	running.Daemons = tr.leftDaemons()
 	crashpoint.Hit("after-child-exit")
 	stdout.flush()
 	stderr.flush()

@@ -38,6 +38,10 @@ type facts struct {
 	// sinceBootKnown (only asked for a record that awaits a mark).
 	sinceBoot      time.Duration
 	sinceBootKnown bool
+	// treeAlive: the record is running or rebooting in this boot and the
+	// process tree of its child still lives (liveTree), even though no
+	// upwrap may hold the lock any more.
+	treeAlive bool
 }
 
 // decision is one row of the table.
@@ -46,6 +50,9 @@ type decision struct {
 	outcome Outcome
 	// for actFail and actFinalize
 	failure, reason, source string
+	// uncount: the recorded attempt never started the child, so it is
+	// taken back (actFail).
+	uncount bool
 }
 
 // recordedBoot is the boot a record's state was written in.
@@ -99,15 +106,23 @@ func decide(r *marker.Record, f facts) decision {
 		if r.ShutdownConfirmed || r.Source == sourceExitCode {
 			return decision{act: actKeep, outcome: Restarting}
 		}
-		if f.lockedByOther {
+		if f.lockedByOther || f.treeAlive {
 			return decision{act: actKeep, outcome: Busy}
 		}
 		return decision{act: actFail, outcome: Cancelled, failure: failCancelled, source: "same-boot",
 			reason: "cancelled: the shutdown notice was not followed by a restart and no upwrap is waiting for the job"}
 
 	case marker.Running:
-		if f.lockedByOther {
+		if f.lockedByOther || f.treeAlive {
 			return decision{act: actKeep, outcome: Busy}
+		}
+		if r.Child == nil {
+			// The running record is written before the child starts and
+			// its identity right after: without one, the child never
+			// started (docs/design.md §5). Not a success, even after a
+			// restart, and not an attempt.
+			return decision{act: actFail, outcome: Interrupted, failure: failInterrupted, source: "not-started", uncount: true,
+				reason: "interrupted before the command started; not counted as an attempt"}
 		}
 		if !sameBoot && r.ExpectReboot {
 			return decision{act: actFinalize, reason: "restart observed while the job ran", source: "boot-change"}

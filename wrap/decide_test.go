@@ -19,6 +19,16 @@ func TestDecide(t *testing.T) {
 		return r
 	}
 	oldBoot := func(r *marker.Record) { r.BootStart, r.BootEnd = otherBoot, otherBoot }
+	// started: the record names the started child (every running record
+	// past the child's start).
+	started := func(mod func(*marker.Record)) func(*marker.Record) {
+		return func(r *marker.Record) {
+			r.Child = &marker.Child{PID: 42, StartTime: 7}
+			if mod != nil {
+				mod(r)
+			}
+		}
+	}
 	tests := []struct {
 		name  string
 		rec   *marker.Record
@@ -44,14 +54,22 @@ func TestDecide(t *testing.T) {
 		{"rebooting, boot changed: finalize", rec(marker.Rebooting, oldBoot), facts{}, decision{act: actFinalize, reason: "completed after restart", source: "boot-change"}},
 		{"running, locked by another upwrap: busy", rec(marker.Running, nil), facts{lockedByOther: true}, decision{act: actKeep, outcome: Busy}},
 		{"running, locked by another upwrap, old boot: busy", rec(marker.Running, oldBoot), facts{lockedByOther: true}, decision{act: actKeep, outcome: Busy}},
-		{"running, lock free, boot changed, expect reboot: finalize", rec(marker.Running, func(r *marker.Record) { oldBoot(r); r.BootEnd = ""; r.ExpectReboot = true }), facts{},
+		{"running, lock free, boot changed, expect reboot: finalize", rec(marker.Running, started(func(r *marker.Record) { oldBoot(r); r.BootEnd = ""; r.ExpectReboot = true })), facts{},
 			decision{act: actFinalize, reason: "restart observed while the job ran", source: "boot-change"}},
-		{"running, lock free, boot changed, no expect reboot: interrupted", rec(marker.Running, func(r *marker.Record) { oldBoot(r); r.BootEnd = "" }), facts{},
+		{"running, lock free, boot changed, no expect reboot: interrupted", rec(marker.Running, started(func(r *marker.Record) { oldBoot(r); r.BootEnd = "" })), facts{},
 			decision{act: actFail, outcome: Interrupted, failure: failInterrupted, source: "boot-change",
 				reason: "interrupted: the machine restarted while the job ran and --expect-reboot was not given"}},
-		{"running, lock free, same boot: interrupted", rec(marker.Running, func(r *marker.Record) { r.BootEnd = ""; r.ExpectReboot = true }), facts{},
+		{"running, lock free, same boot: interrupted", rec(marker.Running, started(func(r *marker.Record) { r.BootEnd = ""; r.ExpectReboot = true })), facts{},
 			decision{act: actFail, outcome: Interrupted, failure: failInterrupted, source: "lock-free",
 				reason: "interrupted: the upwrap running the job stopped before recording an outcome"}},
+		{"running, lock free, tree alive: busy", rec(marker.Running, started(nil)), facts{treeAlive: true}, decision{act: actKeep, outcome: Busy}},
+		{"rebooting, same boot, unconfirmed, lock free, tree alive: busy", rec(marker.Rebooting, started(nil)), facts{treeAlive: true}, decision{act: actKeep, outcome: Busy}},
+		{"running, no child identity, same boot: never started, not an attempt", rec(marker.Running, func(r *marker.Record) { r.BootEnd = "" }), facts{},
+			decision{act: actFail, outcome: Interrupted, failure: failInterrupted, source: "not-started", uncount: true,
+				reason: "interrupted before the command started; not counted as an attempt"}},
+		{"running, no child identity, boot changed, expect reboot: never started, not a success", rec(marker.Running, func(r *marker.Record) { oldBoot(r); r.BootEnd = ""; r.ExpectReboot = true }), facts{},
+			decision{act: actFail, outcome: Interrupted, failure: failInterrupted, source: "not-started", uncount: true,
+				reason: "interrupted before the command started; not counted as an attempt"}},
 	}
 	// The command line is part of every state: each row's record, written
 	// by another command line, is a conflict, whatever the state, the boot

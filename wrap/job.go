@@ -40,6 +40,8 @@ type job struct {
 	// witnesses, when the probe explains the boot identity, go into every
 	// record this invocation writes.
 	witnesses *detect.BootWitnesses
+	// verifyTimeout bounds a --verify this invocation runs (runVerify).
+	verifyTimeout time.Duration
 	// version is the upwrap version stamped into the records this
 	// invocation writes; "" keeps the record's.
 	version string
@@ -203,6 +205,9 @@ func (j *job) finalize(ctx context.Context, r *marker.Record, d decision, boot, 
 	switch d.act {
 	case actFail:
 		n = j.finish(r, marker.Failed, boot, d.source, d.reason, d.failure)
+		if d.uncount && n.Attempts > 0 {
+			n.Attempts--
+		}
 		outcome = d.outcome
 	case actFinalize:
 		if verify == "" {
@@ -211,7 +216,7 @@ func (j *job) finalize(ctx context.Context, r *marker.Record, d decision, boot, 
 		n = j.finish(r, marker.Succeeded, boot, d.source, d.reason, "")
 		if verify != "" {
 			j.report(WaitVerify, 0)
-			ok, detail := runVerify(ctx, verify, sink)
+			ok, detail := runVerify(ctx, verify, j.verifyTimeout, sink)
 			if ok {
 				n.Source, n.Reason = sourceVerify, d.reason+"; verify passed"
 			} else {
@@ -259,5 +264,20 @@ func (j *job) lockOrBusy() (*marker.Lock, *Result, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// The lock is free, but the upgrade of an upwrap that died may live.
+	if r, _ := j.read(); r != nil && r.Child != nil && (r.State == marker.Running || r.State == marker.Rebooting) {
+		if boot, err := j.probe.BootID(context.Background()); err == nil && liveTree(r, boot) {
+			lock.Unlock()
+			return nil, j.result(Busy, r), nil
+		}
+	}
 	return lock, nil, nil
+}
+
+// liveTree reports whether r is a running or rebooting record of this boot
+// whose child's process tree still lives (docs/design.md §5, "A job stays
+// busy while its upgrade lives").
+func liveTree(r *marker.Record, boot string) bool {
+	return r != nil && r.Child != nil && (r.State == marker.Running || r.State == marker.Rebooting) &&
+		detect.SameBoot(recordedBoot(r), boot) && treeAlive(r.Child)
 }

@@ -181,6 +181,8 @@ var eventLevels = map[string]slog.Level{
 	"timeout; killing the process tree":                     slog.LevelWarn,
 	"machine busy; not starting":                            slog.LevelWarn,
 	"verify failed":                                         slog.LevelWarn,
+	"verify timed out; its process tree was killed":         slog.LevelWarn,
+	"could not record the child's identity":                 slog.LevelError,
 	"could not record the shutdown notice":                  slog.LevelError,
 	"could not record the outcome; retrying":                slog.LevelWarn,
 	"could not record the outcome":                          slog.LevelError,

@@ -165,7 +165,7 @@ func TestBootWitnessesRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := st.Write("job", &marker.Record{Job: "job", State: marker.Running, Argv: argv, ArgvSHA256: marker.ArgvHash(argv),
-		Attempts: 1, BootStart: "windows:t=1700000040,c=6,k=aa", ExpectReboot: true}); err != nil {
+		Attempts: 1, BootStart: "windows:t=1700000040,c=6,k=aa", ExpectReboot: true, Child: &marker.Child{PID: 1, StartTime: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	// ... and the machine restarted: counter and key changed, the boot time

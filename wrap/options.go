@@ -21,6 +21,9 @@ type Options struct {
 	// shell (sh -c, or cmd.exe /C on Windows); exit 0 means the upgrade is
 	// in place.
 	Verify string
+	// VerifyTimeout bounds the Verify command; 0 means
+	// DefaultVerifyTimeout.
+	VerifyTimeout time.Duration
 	// Timeout, when positive, bounds the child's run; the whole tree is
 	// killed when it expires.
 	Timeout time.Duration

@@ -42,6 +42,7 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 		return nil, err
 	}
 	j.version = opts.Version
+	j.verifyTimeout = opts.VerifyTimeout
 	j.progress = opts.Progress
 	j.textfile = tf
 	j.recordRetry = opts.recordRetry()
@@ -97,7 +98,7 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 	}
 	noteRecordBoot(witnesses, rec, boot)
 	j.witnesses = witnesses
-	f := facts{boot: boot, argvHash: hash, maxAttempts: opts.maxAttempts()}
+	f := facts{boot: boot, argvHash: hash, maxAttempts: opts.maxAttempts(), treeAlive: liveTree(rec, boot)}
 	f.sinceBoot, f.sinceBootKnown = sinceBoot(ctx, probe, rec)
 	d := decideJob(rec, f)
 	if opts.LogPath == "" && rec != nil {
@@ -126,7 +127,7 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 	}
 	if opts.Verify != "" {
 		j.report(WaitVerify, 0)
-		if ok, _ := runVerify(ctx, opts.Verify, log); ok {
+		if ok, _ := runVerify(ctx, opts.Verify, opts.VerifyTimeout, log); ok {
 			now := j.now().UTC()
 			n := &marker.Record{
 				Job: j.id, State: marker.Succeeded, Argv: slices.Clone(opts.Argv), ArgvSHA256: hash,

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/upwrap/upwrap/detect"
 	"github.com/upwrap/upwrap/marker"
@@ -28,6 +29,9 @@ type Query struct {
 	LogFormat string
 	// Version is stamped into records that Resume writes.
 	Version string
+	// VerifyTimeout bounds a recorded --verify that Status or Resume runs;
+	// 0 means DefaultVerifyTimeout.
+	VerifyTimeout time.Duration
 }
 
 // ids opens the state directory and lists the jobs the query names. A
@@ -75,7 +79,7 @@ func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 			out = append(out, &Result{Job: id, Outcome: NoJob})
 			continue
 		}
-		j := &job{store: st, id: id, probe: probe, now: nowFunc}
+		j := &job{store: st, id: id, probe: probe, now: nowFunc, verifyTimeout: q.VerifyTimeout}
 		r, locked, err := jobs[i].rec, jobs[i].locked, jobs[i].err
 		if err != nil && q.All && badRecord(err) {
 			// One bad record never hides the others (docs/design.md §6).
@@ -94,7 +98,7 @@ func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 				return out, err
 			}
 		}
-		f := facts{boot: boot, lockedByOther: locked, maxAttempts: maxOr3(q.MaxAttempts)}
+		f := facts{boot: boot, lockedByOther: locked, maxAttempts: maxOr3(q.MaxAttempts), treeAlive: !locked && liveTree(r, boot)}
 		f.sinceBoot, f.sinceBootKnown = sinceBoot(ctx, probe, r)
 		d := decideJob(r, f)
 		res, err := j.apply(ctx, r, d, boot, false, nil)
@@ -153,7 +157,7 @@ func (j *job) bad(err error) *Result {
 }
 
 func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string, witnesses *detect.BootWitnesses, q Query, probe detect.Probe) (*Result, error) {
-	j := &job{store: st, id: id, probe: probe, now: nowFunc, version: q.Version}
+	j := &job{store: st, id: id, probe: probe, now: nowFunc, version: q.Version, verifyTimeout: q.VerifyTimeout}
 	lock, busy, err := j.lockOrBusy()
 	if lock == nil {
 		return busy, err
@@ -163,7 +167,7 @@ func resumeOne(ctx context.Context, st *marker.Store, id marker.ID, boot string,
 	if err != nil || r == nil {
 		return j.result(NoJob, nil), err
 	}
-	f := facts{boot: boot, maxAttempts: maxOr3(q.MaxAttempts)}
+	f := facts{boot: boot, maxAttempts: maxOr3(q.MaxAttempts), treeAlive: liveTree(r, boot)}
 	f.sinceBoot, f.sinceBootKnown = sinceBoot(ctx, probe, r)
 	d := decideJob(r, f)
 	var log *jobLog

@@ -22,6 +22,9 @@ var noticeSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
 var sigPipe []os.Signal
 
+// sigStop is empty: a Windows console has no job control.
+var sigStop []os.Signal
+
 func isInterrupt(sig os.Signal) bool { return sig == os.Interrupt }
 
 // exitSignal is always "": Windows processes end with an exit code.
@@ -76,6 +79,11 @@ type tree struct {
 	// outerNote says how upwrap's own job (an agent's) was dealt with;
 	// "" outside a job.
 	outerNote string
+
+	// stopped never fires: a Windows console has no job control.
+	stopped chan struct{}
+	// onDaemon is not called: the job object holds every descendant.
+	onDaemon func(pid int, name string)
 }
 
 func newTree(cmd *exec.Cmd, waitTree bool, stdin io.Reader) *tree {
@@ -329,8 +337,19 @@ func (t *tree) kill() {
 	}
 }
 
+// startNote says how upwrap's own job (an agent's) was dealt with, for
+// the log; "" outside a job.
+func (t *tree) startNote() string { return t.outerNote }
+
+// suspend does nothing: see stopped.
+func (t *tree) suspend() {}
+
+// leftDaemons is empty: every descendant stays in the job unless it breaks
+// away, and one that breaks away has left the tree (docs/design.md §5).
+func (t *tree) leftDaemons() []marker.Daemon { return nil }
+
 // waitRest waits until the job has no process left.
-func (t *tree) waitRest() {
+func (t *tree) waitRest(eof <-chan struct{}) {
 	if t.inJob {
 		<-t.empty
 	}

@@ -132,7 +132,7 @@ func TestWindowsJobWaitsForGrandchild(t *testing.T) {
 	if fileExists(file) {
 		t.Fatal("the grandchild finished before its parent: the test proves nothing")
 	}
-	tr.waitRest()
+	tr.waitRest(nil)
 	tr.restore()
 	if !fileExists(file) {
 		t.Error("waitRest returned before the grandchild finished")
@@ -143,7 +143,7 @@ func TestWindowsJobWaitsForGrandchild(t *testing.T) {
 func TestWindowsJobKill(t *testing.T) {
 	tr, file := startInstaller(t)
 	tr.kill()
-	tr.waitRest()
+	tr.waitRest(nil)
 	tr.restore()
 	time.Sleep(2500 * time.Millisecond)
 	if fileExists(file) {
@@ -184,7 +184,7 @@ func TestWindowsVerifyQuoting(t *testing.T) {
 		{`exit 3`, false},
 	}
 	for _, tt := range tests {
-		if ok, detail := runVerify(context.Background(), tt.command, nil); ok != tt.want {
+		if ok, detail := runVerify(context.Background(), tt.command, 0, nil); ok != tt.want {
 			t.Errorf("verify %s = %v (%s), want %v", tt.command, ok, detail, tt.want)
 		}
 	}
@@ -299,7 +299,7 @@ func TestWindowsBreakawayAllowed(t *testing.T) {
 		if b, err := os.ReadFile(file + ".err"); err == nil {
 			t.Fatalf("CreateProcess with CREATE_BREAKAWAY_FROM_JOB failed in the job: %s", b)
 		}
-		tr.waitRest()
+		tr.waitRest(nil)
 		if fileExists(file) {
 			t.Error("the wait included the process that broke away")
 		}
@@ -311,7 +311,7 @@ func TestWindowsBreakawayAllowed(t *testing.T) {
 		file := filepath.Join(dir, "detached")
 		tr := startMode(t, "detached", file)
 		defer tr.restore()
-		tr.waitRest()
+		tr.waitRest(nil)
 		if !fileExists(file) {
 			t.Error("the wait ended before the detached process, which is part of the tree")
 		}

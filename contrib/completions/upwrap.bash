@@ -27,7 +27,7 @@ _upwrap() {
 			fi
 			return 0
 			;;
-		--await-mark|--exit-codes|--format|--ignore-pending|--job|--log|--log-format|--log-max-size|--max-attempts|--reason|--reboot-codes|--record-retry|--restart-codes|--shutdown-grace|--state|--state-dir|--success-codes|--textfile|--timeout|--verify)
+		--await-mark|--exit-codes|--format|--ignore-pending|--job|--log|--log-format|--log-max-size|--max-attempts|--reason|--reboot-codes|--record-retry|--restart-codes|--shutdown-grace|--state|--state-dir|--success-codes|--textfile|--timeout|--verify|--verify-timeout)
 			[[ ${COMP_WORDS[i+1]} == = ]] && ((i++))
 			skip=1
 			;;
@@ -56,7 +56,7 @@ _upwrap() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;
-	--await-mark|--format|--ignore-pending|--job|--log-max-size|--max-attempts|--reason|--reboot-codes|--record-retry|--restart-codes|--shutdown-grace|--success-codes|--textfile|--timeout|--verify)
+	--await-mark|--format|--ignore-pending|--job|--log-max-size|--max-attempts|--reason|--reboot-codes|--record-retry|--restart-codes|--shutdown-grace|--success-codes|--textfile|--timeout|--verify|--verify-timeout)
 		# a free value: nothing to offer
 		return 0
 		;;
@@ -66,13 +66,13 @@ _upwrap() {
 		COMPREPLY=($(compgen -W "run status resume mark clear pending version help" -- "$cur"))
 		;;
 	run)
-		COMPREPLY=($(compgen -W "--await-mark --exit-codes --expect-reboot --ignore-pending --job --json --log --log-format --log-max-size --max-attempts --quiet --raw-cmdline --reboot-codes --record-retry --registry --restart-codes --shutdown-grace --state-dir --success-codes --textfile --timeout --verify --wait-tree --" -- "$cur"))
+		COMPREPLY=($(compgen -W "--await-mark --exit-codes --expect-reboot --ignore-pending --job --json --log --log-format --log-max-size --max-attempts --quiet --raw-cmdline --reboot-codes --record-retry --registry --restart-codes --shutdown-grace --state-dir --success-codes --textfile --timeout --verify --verify-timeout --wait-tree --" -- "$cur"))
 		;;
 	status)
-		COMPREPLY=($(compgen -W "--all --detection --exit-codes --format --job --json --max-attempts --state-dir" -- "$cur"))
+		COMPREPLY=($(compgen -W "--all --detection --exit-codes --format --job --json --max-attempts --state-dir --verify-timeout" -- "$cur"))
 		;;
 	resume)
-		COMPREPLY=($(compgen -W "--all --exit-codes --job --json --log-format --max-attempts --state-dir --textfile" -- "$cur"))
+		COMPREPLY=($(compgen -W "--all --exit-codes --job --json --log-format --max-attempts --state-dir --textfile --verify-timeout" -- "$cur"))
 		;;
 	mark)
 		COMPREPLY=($(compgen -W "--exit-codes --job --json --reason --state --state-dir --textfile" -- "$cur"))

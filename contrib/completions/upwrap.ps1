@@ -14,9 +14,9 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         'help' = 'Shows a list of commands or help for one command'
     }
     $flags = @{
-        'run' = @('--await-mark', '--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--log-max-size', '--max-attempts', '--quiet', '--raw-cmdline', '--reboot-codes', '--record-retry', '--registry', '--restart-codes', '--shutdown-grace', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify', '--wait-tree')
-        'status' = @('--all', '--detection', '--exit-codes', '--format', '--job', '--json', '--max-attempts', '--state-dir')
-        'resume' = @('--all', '--exit-codes', '--job', '--json', '--log-format', '--max-attempts', '--state-dir', '--textfile')
+        'run' = @('--await-mark', '--exit-codes', '--expect-reboot', '--ignore-pending', '--job', '--json', '--log', '--log-format', '--log-max-size', '--max-attempts', '--quiet', '--raw-cmdline', '--reboot-codes', '--record-retry', '--registry', '--restart-codes', '--shutdown-grace', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify', '--verify-timeout', '--wait-tree')
+        'status' = @('--all', '--detection', '--exit-codes', '--format', '--job', '--json', '--max-attempts', '--state-dir', '--verify-timeout')
+        'resume' = @('--all', '--exit-codes', '--job', '--json', '--log-format', '--max-attempts', '--state-dir', '--textfile', '--verify-timeout')
         'mark' = @('--exit-codes', '--job', '--json', '--reason', '--state', '--state-dir', '--textfile')
         'clear' = @('--exit-codes', '--job', '--state-dir', '--textfile')
         'pending' = @('--exit-codes', '--ignore-pending', '--json')
@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--textfile' = 'directory (e.g. node_exporter''s or windows_exporter''s textfile directory) whose upwrap.prom, Prometheus metrics of every job, is kept current'
         '--timeout' = 'kill the whole process tree after this long (e.g. 2h); 0 = no limit'
         '--verify' = 'check command, run through the platform shell (sh -c / cmd.exe /C); exit 0 = the upgrade is in place'
+        '--verify-timeout' = 'kill the --verify command''s process tree after this long; the verify then fails'
         '--wait-tree' = 'wait for every process the command started, not only the command'
         '--all' = 'every job in the state directory'
         '--detection' = 'Intune / Configuration Manager detection-script contract: exit 0 whenever the state is known, one line on stdout only when the job succeeded'
@@ -58,7 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'upwrap', 'upwrap'.exe -ScriptBl
         '--log-format' = @('text', 'json', 'cmtrace')
         '--state' = @('succeeded', 'failed')
     }
-    $takesValue = @('--await-mark', '--exit-codes', '--format', '--ignore-pending', '--job', '--log', '--log-format', '--log-max-size', '--max-attempts', '--reason', '--reboot-codes', '--record-retry', '--restart-codes', '--shutdown-grace', '--state', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify')
+    $takesValue = @('--await-mark', '--exit-codes', '--format', '--ignore-pending', '--job', '--log', '--log-format', '--log-max-size', '--max-attempts', '--reason', '--reboot-codes', '--record-retry', '--restart-codes', '--shutdown-grace', '--state', '--state-dir', '--success-codes', '--textfile', '--timeout', '--verify', '--verify-timeout')
     # The words before the one being completed, without the command name.
     $before = @($commandAst.CommandElements |
         Where-Object { $_.Extent.EndOffset -lt $cursorPosition } |

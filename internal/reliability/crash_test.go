@@ -31,12 +31,16 @@ type next struct {
 	failure string
 	// child: the next run starts the child.
 	child bool
+	// attempts, when not 0, is the attempts the record must count after
+	// the next run.
+	attempts int
 }
 
 // crashRow is one crash point of the table.
 type crashRow struct {
 	// at is UPWRAP_CRASH_AT: a step, and @N for the Nth record write of
-	// the run (1: the running record, 2: the final record).
+	// the run (1: the running record, 2: the child's identity added to it,
+	// 3: the final record).
 	at string
 	// record is what the crash leaves: oldRecord, or the state of the new
 	// record.
@@ -53,6 +57,8 @@ var (
 	runAgain    = next{code: codeSuccess, state: marker.Succeeded, child: true}
 	interrupted = next{code: codeInterrupted, state: marker.Failed, failure: "interrupted"}
 	keepDone    = next{code: codeSuccess, state: marker.Succeeded}
+	// notStarted: a running record without the child's identity.
+	notStarted = next{code: codeInterrupted, state: marker.Failed, failure: "interrupted", attempts: 1}
 	// restartObserved: running + boot changed + --expect-reboot.
 	restartObserved = next{code: codeSuccess, state: marker.Succeeded}
 )
@@ -61,24 +67,35 @@ func crashRows() []crashRow {
 	var rows []crashRow
 	// A crash in the write of the running record: before the rename the old
 	// record stands and the child never started, so the job runs; after it
-	// the record says running with no upwrap holding the lock.
+	// the record says running with no child identity: the child never
+	// started, which is not a success (not even after a restart) and not an
+	// attempt (docs/design.md §8).
 	for _, s := range []string{"after-temp-create", "after-write", "after-fsync"} {
 		rows = append(rows, crashRow{at: s + "@1", record: oldRecord, sameBoot: runAgain, newBootExpect: runAgain, newBoot: runAgain})
 	}
 	for _, s := range []string{"after-rename", "before-dir-sync", "after-dir-sync"} {
-		rows = append(rows, crashRow{at: s + "@1", record: "running", sameBoot: interrupted, newBootExpect: restartObserved, newBoot: interrupted})
+		rows = append(rows, crashRow{at: s + "@1", record: "running", sameBoot: notStarted, newBootExpect: notStarted, newBoot: notStarted})
 	}
-	rows = append(rows, crashRow{at: "after-running-record", record: "running", sameBoot: interrupted, newBootExpect: restartObserved, newBoot: interrupted})
-	// From here the child has been started: the record says running until
+	rows = append(rows, crashRow{at: "after-running-record", record: "running", sameBoot: notStarted, newBootExpect: notStarted, newBoot: notStarted})
+	// The child has been started; a crash inside the write of its identity
+	// leaves the record without one. That window (one record write) is the
+	// only place where a started child reads as never started.
+	for _, s := range []string{"after-temp-create", "after-write", "after-fsync"} {
+		rows = append(rows, crashRow{at: s + "@2", record: "running", childRan: true, sameBoot: notStarted, newBootExpect: notStarted, newBoot: notStarted})
+	}
+	// From here the record names the started child: it says running until
 	// the final record's rename; never start the child again unasked.
+	for _, s := range []string{"after-rename", "before-dir-sync", "after-dir-sync"} {
+		rows = append(rows, crashRow{at: s + "@2", record: "running", childRan: true, sameBoot: interrupted, newBootExpect: restartObserved, newBoot: interrupted})
+	}
 	for _, s := range []string{"after-child-start", "after-child-exit", "before-final-record"} {
 		rows = append(rows, crashRow{at: s, record: "running", childRan: true, sameBoot: interrupted, newBootExpect: restartObserved, newBoot: interrupted})
 	}
 	for _, s := range []string{"after-temp-create", "after-write", "after-fsync"} {
-		rows = append(rows, crashRow{at: s + "@2", record: "running", childRan: true, sameBoot: interrupted, newBootExpect: restartObserved, newBoot: interrupted})
+		rows = append(rows, crashRow{at: s + "@3", record: "running", childRan: true, sameBoot: interrupted, newBootExpect: restartObserved, newBoot: interrupted})
 	}
 	for _, s := range []string{"after-rename", "before-dir-sync", "after-dir-sync"} {
-		rows = append(rows, crashRow{at: s + "@2", record: "succeeded", childRan: true, sameBoot: keepDone, newBootExpect: keepDone, newBoot: keepDone})
+		rows = append(rows, crashRow{at: s + "@3", record: "succeeded", childRan: true, sameBoot: keepDone, newBootExpect: keepDone, newBoot: keepDone})
 	}
 	return rows
 }
@@ -223,6 +240,11 @@ func crashOnce(t *testing.T, bin string, row crashRow, newBoot bool, flags []str
 	} else if string(rec.State) != row.record {
 		t.Fatalf("after the crash the record says %q, want %q", rec.State, row.record)
 	}
+	if rec.Child != nil && rec.State == marker.Running {
+		// The next run answers busy while the orphaned child lives; the
+		// rows are about the run after it.
+		awaitGone(t, rec.Child.PID)
+	}
 
 	// The next run, as an agent would start it.
 	nextArgs := args
@@ -237,6 +259,9 @@ func crashOnce(t *testing.T, bin string, row crashRow, newBoot bool, flags []str
 		cell += " (" + final.Failure + ")"
 	}
 	cell += map[bool]string{true: ", child started", false: ", child not started"}[started]
+	if want.attempts != 0 && final.Attempts != want.attempts {
+		t.Errorf("next run: the record counts %d attempts, want %d", final.Attempts, want.attempts)
+	}
 	if r.signal != 0 || r.code != want.code || final.State != want.state || final.Failure != want.failure || started != want.child {
 		t.Errorf("next run: %s; want exit %d, %s (%s), child started %v; stderr:\n%s", cell, want.code, want.state, want.failure, want.child, r.stderr)
 	}
@@ -260,4 +285,19 @@ func waitStarts(t *testing.T, count string, n int) {
 			return
 		}
 	}
+}
+
+// awaitGone waits (at most 10 s) until pid has ended (a zombie counts as
+// ended).
+func awaitGone(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || bytes.Contains(b, []byte(") Z ")) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("the child %d still runs after 10 s", pid)
 }
