@@ -18,6 +18,10 @@ func TestAwaitMark(t *testing.T) {
 		r := &marker.Record{Job: "j", State: st, Attempts: 1, BootStart: "boot-1", ExpectReboot: true}
 		if st != marker.Running {
 			r.BootEnd = "boot-1"
+		} else {
+			// The command started (docs/design.md §5): not a record of
+			// a child that never ran.
+			r.Child = &marker.Child{PID: 4242, StartTime: 1}
 		}
 		if await != "" {
 			r.Extra = map[string]json.RawMessage{awaitMarkKey: json.RawMessage(await)}
