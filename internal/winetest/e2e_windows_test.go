@@ -481,6 +481,19 @@ func TestE2ESentinelDiesWithUpwrap(t *testing.T) {
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
+	// The upgrade lives on in its named job object: every command answers
+	// busy, and none starts a second copy (docs/design.md §5).
+	for _, args := range [][]string{
+		{"status", "--state-dir", dir, "--job", "killed"},
+		{"run", "--state-dir", dir, "--job", "killed", "--expect-reboot", "--", os.Args[0]},
+	} {
+		if code, out := upwrap(t, "started-late:"+late+".second", args...); code != 1618 {
+			t.Errorf("upwrap %s while the upgrade lives: exit %d, want 1618 (busy)\n%s", args[0], code, out)
+		}
+	}
+	if _, err := os.Stat(late + ".second.started"); err == nil {
+		t.Error("a second copy of the upgrade was started while the first lived")
+	}
 	gone := false
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !gone; time.Sleep(50 * time.Millisecond) {
 		gone = !alive(sentinels[0])
@@ -490,10 +503,22 @@ func TestE2ESentinelDiesWithUpwrap(t *testing.T) {
 	}
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if _, err := os.Stat(late); err == nil {
-			return
+			break
 		}
 	}
-	t.Error("the upgrade died with upwrap")
+	if _, err := os.Stat(late); err != nil {
+		t.Fatal("the upgrade died with upwrap")
+	}
+	// Once the tree has ended, the same boot reads interrupted.
+	code := 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if code, _ = upwrap(t, "exit:0", "status", "--state-dir", dir, "--job", "killed"); code != 1618 {
+			break
+		}
+	}
+	if code != 27007 {
+		t.Errorf("status after the upgrade ended: exit %d, want 27007 (interrupted)", code)
+	}
 }
 
 func alive(pid uint32) bool {
