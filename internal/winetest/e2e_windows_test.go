@@ -23,9 +23,10 @@ import (
 )
 
 // The test binary doubles as the command upwrap runs, in the mode that
-// UPWRAP_E2E_CHILD names (see child).
+// E2E_CHILD_MODE names (see child). The name must not start with UPWRAP_:
+// upwrap removes those variables from the command's environment.
 func TestMain(m *testing.M) {
-	if mode, arg, ok := strings.Cut(os.Getenv("UPWRAP_E2E_CHILD"), ":"); ok {
+	if mode, arg, ok := strings.Cut(os.Getenv("E2E_CHILD_MODE"), ":"); ok {
 		os.Exit(child(mode, arg))
 	}
 	os.Exit(m.Run())
@@ -44,7 +45,7 @@ func child(mode, arg string) int {
 		return writeModules(arg)
 	case "spawn": // start a copy in mode late, exit at once
 		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), "UPWRAP_E2E_CHILD=late:"+arg)
+		cmd.Env = append(os.Environ(), "E2E_CHILD_MODE=late:"+arg)
 		cmd.Start()
 		return 0
 	case "late": // wait, then write the file arg
@@ -71,7 +72,7 @@ func upwrapExe(t *testing.T) string {
 func upwrap(t *testing.T, childMode string, args ...string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(upwrapExe(t), args...)
-	cmd.Env = append(os.Environ(), "UPWRAP_E2E_CHILD="+childMode)
+	cmd.Env = append(os.Environ(), "E2E_CHILD_MODE="+childMode)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
@@ -461,7 +462,7 @@ func TestE2ESentinelDiesWithUpwrap(t *testing.T) {
 	dir := stateDir(t)
 	late := filepath.Join(wintest.TempDir(t), "late")
 	cmd := exec.Command(upwrapExe(t), "run", "--state-dir", dir, "--job", "killed", "--expect-reboot", "--", os.Args[0])
-	cmd.Env = append(os.Environ(), "UPWRAP_E2E_CHILD=started-late:"+late)
+	cmd.Env = append(os.Environ(), "E2E_CHILD_MODE=started-late:"+late)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
