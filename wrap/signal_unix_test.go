@@ -84,8 +84,18 @@ func TestShutdownNotice(t *testing.T) {
 			if tt.child == "die" && tt.wantRecordedFirst != "" {
 				syscall.Kill(-childGroup(t, runsFile), syscall.SIGTERM)
 			}
-			os.WriteFile(release, nil, 0o600)
-			o := <-done
+			// An operator's stop must end the child through upwrap's
+			// forwarding alone: releasing it here would race the forward.
+			if tt.child == "ignore" || tt.wantRecordedFirst != "" {
+				os.WriteFile(release, nil, 0o600)
+			}
+			var o out
+			select {
+			case o = <-done:
+			case <-time.After(30 * time.Second):
+				os.WriteFile(release, nil, 0o600)
+				t.Fatal("run did not end: the stop was not forwarded to the child")
+			}
 			if o.err != nil {
 				t.Fatal(o.err)
 			}
