@@ -307,7 +307,7 @@ wait:
 	outcome := d.outcome
 	switch d.act {
 	case exitKeepNotice:
-		log.event("child ended after the shutdown notice; its record stands", "state", string(noticeRec.State), "exit_code", code, "signal", sig)
+		log.event("child ended at the shutdown; the notice's record stands", "state", string(noticeRec.State), "exit_code", code, "signal", sig)
 		res := j.result(outcome, noticeRec)
 		res.Started = true
 		return res, nil
