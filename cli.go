@@ -96,13 +96,43 @@ func textfileDir(ctx *cli.Context) (string, error) {
 	return d, nil
 }
 
-// writeTextfile rewrites DIR/upwrap.prom after a command that wrote records;
-// a failure is a warning: the records, the truth, are written.
-func (c *cliState) writeTextfile(dir, stateDir string) {
-	if dir == "" {
+// recordFlags are the flags every command that writes records (resume,
+// mark, clear) reads before it does anything.
+type recordFlags struct {
+	job, stateDir string
+	// textfile is --textfile's directory, "" when not given.
+	textfile string
+}
+
+// recordFlags reads --exit-codes first, so that every later error is
+// reported in the chosen profile, then the flags the command requires,
+// --job, --state-dir and --textfile.
+func (c *cliState) recordFlags(ctx *cli.Context, requiredFlags ...string) (recordFlags, error) {
+	if err := c.setProfile(ctx); err != nil {
+		return recordFlags{}, err
+	}
+	if err := required(ctx, requiredFlags...); err != nil {
+		return recordFlags{}, err
+	}
+	job, err := jobFlag(ctx)
+	if err != nil {
+		return recordFlags{}, err
+	}
+	textfile, err := textfileDir(ctx)
+	if err != nil {
+		return recordFlags{}, err
+	}
+	return recordFlags{job: job, stateDir: stateDir(ctx), textfile: textfile}, nil
+}
+
+// writeTextfile rewrites --textfile's upwrap.prom after a command that
+// wrote records (the caller defers it); a failure is a warning: the
+// records, the truth, are written.
+func (c *cliState) writeTextfile(f recordFlags) {
+	if f.textfile == "" {
 		return
 	}
-	if err := wrap.WriteTextfile(context.Background(), dir, stateDir, detect.System()); err != nil {
+	if err := wrap.WriteTextfile(context.Background(), f.textfile, f.stateDir, detect.System()); err != nil {
 		fmt.Fprintf(c.stderr, "upwrap: warning: %v\n", err)
 	}
 }

@@ -77,8 +77,8 @@ func TestFixedNamesIsSet(t *testing.T) {
 			args := append([]string{"upwrap", "run", "--exit-codes", "posix", "--state-dir", filepath.Join(t.TempDir(), "s"), "--job", "j"}, setup(t)...)
 			args = append(args, "--", "false")
 			var stderr bytes.Buffer
-			if code := run(args, strings.NewReader(""), io.Discard, &stderr); code != exitCodes[profilePOSIX]["reboot-required"] {
-				t.Errorf("exit %d, want reboot-required (%d); stderr:\n%s", code, exitCodes[profilePOSIX]["reboot-required"], stderr.String())
+			if code := run(args, strings.NewReader(""), io.Discard, &stderr); code != kindRebootRequired.code(profilePOSIX) {
+				t.Errorf("exit %d, want reboot-required (%d); stderr:\n%s", code, kindRebootRequired.code(profilePOSIX), stderr.String())
 			}
 		})
 	}

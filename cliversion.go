@@ -32,7 +32,7 @@ func rootAction(c *cliState, ctx *cli.Context) error {
 
 // commandNotFound reports a command that does not exist (the usage code).
 func (c *cliState) commandNotFound(app *cli.App, name string) {
-	c.code = exitCodes[c.profile]["usage"]
+	c.code = kindUsage.code(c.profile)
 	fmt.Fprintf(c.stderr, "upwrap: error: no command %q\nupwrap: hint: %s\n", name, commandHint(app, name))
 }
 

@@ -244,10 +244,7 @@ func resumeCommand(c *cliState) *cli.Command {
 			textfileFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
-			if err := c.setProfile(ctx); err != nil {
-				return err
-			}
-			job, err := jobFlag(ctx)
+			f, err := c.recordFlags(ctx)
 			if err != nil {
 				return err
 			}
@@ -255,13 +252,9 @@ func resumeCommand(c *cliState) *cli.Command {
 			if err != nil {
 				return err
 			}
-			q := wrap.Query{StateDir: stateDir(ctx), Job: job, All: ctx.Bool("all"),
+			q := wrap.Query{StateDir: f.stateDir, Job: f.job, All: ctx.Bool("all"),
 				MaxAttempts: ctx.Int("max-attempts"), LogFormat: ctx.String("log-format"), Version: version, VerifyTimeout: vt}
-			textfile, err := textfileDir(ctx)
-			if err != nil {
-				return err
-			}
-			defer c.writeTextfile(textfile, q.StateDir)
+			defer c.writeTextfile(f)
 			results, err := wrap.Resume(context.Background(), q, detect.System())
 			if err != nil {
 				return err
@@ -272,7 +265,7 @@ func resumeCommand(c *cliState) *cli.Command {
 				o.exit = &c.code
 			} else {
 				// Every healthy job was finalized. The exit code is the
-				// worst (main.go, severity) of what this resume did or
+				// worst (worstExitCode) of what this resume did or
 				// could not do: the jobs it recorded, those another upwrap
 				// holds, and the records it could not read or write; jobs
 				// it left as they were do not count.
@@ -324,22 +317,12 @@ func markCommand(c *cliState) *cli.Command {
 			textfileFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
-			if err := c.setProfile(ctx); err != nil {
-				return err
-			}
-			if err := required(ctx, "job", "state"); err != nil {
-				return err
-			}
-			job, err := jobFlag(ctx)
+			f, err := c.recordFlags(ctx, "job", "state")
 			if err != nil {
 				return err
 			}
-			textfile, err := textfileDir(ctx)
-			if err != nil {
-				return err
-			}
-			defer c.writeTextfile(textfile, stateDir(ctx))
-			res, err := wrap.Mark(context.Background(), wrap.MarkOptions{StateDir: stateDir(ctx), Job: job,
+			defer c.writeTextfile(f)
+			res, err := wrap.Mark(context.Background(), wrap.MarkOptions{StateDir: f.stateDir, Job: f.job,
 				State: ctx.String("state"), Reason: ctx.String("reason"), Version: version}, detect.System())
 			if err != nil {
 				return err
@@ -375,22 +358,12 @@ func clearCommand(c *cliState) *cli.Command {
 			textfileFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
-			if err := c.setProfile(ctx); err != nil {
-				return err
-			}
-			if err := required(ctx, "job"); err != nil {
-				return err
-			}
-			job, err := jobFlag(ctx)
+			f, err := c.recordFlags(ctx, "job")
 			if err != nil {
 				return err
 			}
-			textfile, err := textfileDir(ctx)
-			if err != nil {
-				return err
-			}
-			defer c.writeTextfile(textfile, stateDir(ctx))
-			res, err := wrap.Clear(context.Background(), wrap.Query{StateDir: stateDir(ctx), Job: job}, detect.System())
+			defer c.writeTextfile(f)
+			res, err := wrap.Clear(context.Background(), wrap.Query{StateDir: f.stateDir, Job: f.job}, detect.System())
 			if err != nil {
 				return err
 			}

@@ -165,9 +165,12 @@ func TestStatusDetectionWhileRunning(t *testing.T) {
 		done <- runJob(t, state, "", "--", "sh", "-c",
 			"touch "+started+"; i=0; while [ ! -f "+stop+" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done")
 	}()
-	for i := 0; i < 400; i++ {
+	for i := 0; ; i++ {
 		if _, err := os.Stat(started); err == nil {
 			break
+		}
+		if i == 400 {
+			t.Fatal("the job's child never started")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -14,31 +14,6 @@ import (
 	"github.com/upwrap/upwrap/internal/clidocs"
 )
 
-// exitCodeMeanings documents every exit code, in the order of the
-// README's table. TestGeneratedDocs fails when a code has no meaning here.
-var exitCodeMeanings = []struct{ key, meaning string }{
-	{"success", "success (done, or already done)"},
-	{"reboot-required", "success, reboot required"},
-	{"restarting", "success, restart in progress"},
-	{"busy", "busy: the job or another installation is running; retry later"},
-	{"child-failed", "the command failed with a code a caller would misread; the record's exit_code holds it"},
-	{"usage", "usage error (bad flag, bad job id, no command)"},
-	{"state-dir", "state directory unusable"},
-	{"untrusted", "state directory or record untrusted (owner, mode, symbolic link)"},
-	{"corrupt", "record corrupt, or written by a newer upwrap"},
-	{"conflict", "conflict: the job succeeded with a different command line"},
-	{"interrupted", "interrupted: upwrap was stopped, or the machine restarted without --expect-reboot"},
-	{"cancelled", "cancelled by the operator"},
-	{"gave-up", "gave up: the job failed --max-attempts times (the loop breaker)"},
-	{"timeout", "timeout: the process tree was killed"},
-	{"not-found", "command not found"},
-	{"cannot-execute", "command cannot be executed"},
-	{"verify-failed", "verify failed after a restart"},
-	{"no-job", "no such job (status, clear)"},
-	{"marked-failed", "marked failed (upwrap mark --state failed)"},
-	{"internal", "internal error (e.g. the boot identity cannot be read)"},
-}
-
 // docsInput is the documentation's input: the real app, with the defaults
 // that depend on the machine (state directory, exit-code profile) stated
 // for every OS, so the generated files are the same wherever they are made.
@@ -62,15 +37,8 @@ func docsInput(t *testing.T) clidocs.Input {
 	}
 	codes := "# EXIT STATUS\n\nTwo profiles (--exit-codes): msi, the default on Windows, and posix, the default elsewhere. " +
 		"Any code not listed is the command's own failure code, passed through. The codes are stable across releases.\n\n"
-	documented := map[string]bool{}
-	for _, m := range exitCodeMeanings {
-		documented[m.key] = true
-		codes += fmt.Sprintf("**%d** (msi), **%d** (posix): %s\n\n", exitCodes[profileMSI][m.key], exitCodes[profilePOSIX][m.key], m.meaning)
-	}
-	for k := range exitCodes[profileMSI] {
-		if !documented[k] {
-			t.Errorf("exit code %q has no meaning in exitCodeMeanings (docs_test.go)", k)
-		}
+	for k := range numKinds {
+		codes += fmt.Sprintf("**%d** (msi), **%d** (posix): %s\n\n", k.code(profileMSI), k.code(profilePOSIX), k.row().doc)
 	}
 	files := "# FILES\n\n" +
 		"**/var/lib/upwrap** (root), **$XDG_STATE_HOME/upwrap** (other users), **%ProgramData%\\upwrap** (Windows): " +

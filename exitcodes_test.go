@@ -16,36 +16,84 @@ import (
 )
 
 // TestExitCodesAreStable pins every code of both profiles: callers enter
-// them in their agents' return-code tables, so they never change.
+// them in their agents' return-code tables, so they never change. It
+// iterates over exitTable, so a new kind must be pinned here too.
 func TestExitCodesAreStable(t *testing.T) {
-	want := map[profile]map[string]int{
-		profileMSI: {
-			"success": 0, "reboot-required": 3010, "restarting": 1641, "busy": 1618,
-			"child-failed": 27001, "usage": 27002, "state-dir": 27003, "untrusted": 27004,
-			"corrupt": 27005, "conflict": 27006, "interrupted": 27007, "cancelled": 27008,
-			"gave-up": 27009, "timeout": 27010, "not-found": 27011, "cannot-execute": 27012,
-			"verify-failed": 27013, "no-job": 27014, "marked-failed": 27015, "internal": 27016,
-		},
-		profilePOSIX: {
-			"success": 0, "reboot-required": 110, "restarting": 111, "busy": 112,
-			"child-failed": 113, "usage": 125, "state-dir": 114, "untrusted": 115,
-			"corrupt": 116, "conflict": 117, "interrupted": 118, "cancelled": 119,
-			"gave-up": 120, "timeout": 124, "not-found": 127, "cannot-execute": 126,
-			"verify-failed": 121, "no-job": 122, "marked-failed": 123, "internal": 125,
-		},
+	want := map[string][2]int{ // name: {msi, posix}
+		"success": {0, 0}, "reboot-required": {3010, 110}, "restarting": {1641, 111}, "busy": {1618, 112},
+		"child-failed": {27001, 113}, "usage": {27002, 125}, "state-dir": {27003, 114}, "untrusted": {27004, 115},
+		"corrupt": {27005, 116}, "conflict": {27006, 117}, "interrupted": {27007, 118}, "cancelled": {27008, 119},
+		"gave-up": {27009, 120}, "timeout": {27010, 124}, "not-found": {27011, 127}, "cannot-execute": {27012, 126},
+		"verify-failed": {27013, 121}, "no-job": {27014, 122}, "marked-failed": {27015, 123}, "internal": {27016, 125},
 	}
-	if diff := cmp.Diff(want, exitCodes); diff != "" {
+	got := map[string][2]int{}
+	for k := range numKinds {
+		got[k.String()] = [2]int{k.code(profileMSI), k.code(profilePOSIX)}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("exit codes changed (-want +got):\n%s", diff)
 	}
-	for code := range exitCodes[profilePOSIX] {
-		if c := exitCodes[profilePOSIX][code]; c > 127 {
-			t.Errorf("posix code %s = %d does not fit the posix range", code, c)
+}
+
+// TestExitTableRows: every row of the table is complete, and no two kinds
+// share a code — except usage and internal in posix, 125 ("upwrap's own
+// error", docs/design.md §7).
+func TestExitTableRows(t *testing.T) {
+	seen := map[profile]map[int]exitKind{profileMSI: {}, profilePOSIX: {}}
+	for k := range numKinds {
+		r := k.row()
+		if r.name == "" || r.doc == "" {
+			t.Errorf("kind %d: name %q, doc %q: every kind needs both", k, r.name, r.doc)
+		}
+		if r.posix > 127 {
+			t.Errorf("%s: posix code %d does not fit the posix range", k, r.posix)
+		}
+		if k != kindSuccess && k != kindNoJob && r.severity == 0 {
+			t.Errorf("%s: severity 0 ranks it with success", k)
+		}
+		for p, codes := range seen {
+			c := k.code(p)
+			if other, ok := codes[c]; ok && !(p == profilePOSIX && c == 125) {
+				t.Errorf("%s: %s code %d is also %s's", k, p, c, other)
+			}
+			codes[c] = k
 		}
 	}
-	for o := wrap.Succeeded; o <= wrap.MarkedFailed; o++ {
-		if _, ok := outcomeKeys[o]; !ok {
-			t.Errorf("outcome %v has no exit code", o)
+	if got := exitKind(numKinds).code(profileMSI); got != kindInternal.code(profileMSI) {
+		t.Errorf("a kind outside the table has code %d, want internal's", got)
+	}
+}
+
+// TestEveryOutcomeHasAKind: every outcome wrap can return (up to the first
+// whose name is "unknown", so a new outcome is checked too) maps to a kind
+// of its own, with the summary line's words; only BadRecord takes its
+// error's kind.
+func TestEveryOutcomeHasAKind(t *testing.T) {
+	seen := map[exitKind]wrap.Outcome{}
+	n := 0
+	for o := wrap.Outcome(0); o.String() != "unknown"; o++ {
+		n++
+		k := outcomeKind(o)
+		if o == wrap.BadRecord {
+			if k != kindInternal {
+				t.Errorf("BadRecord has kind %s; its error decides", k)
+			}
+			continue
 		}
+		if k == kindInternal {
+			t.Errorf("outcome %v has no kind (it would exit as an internal error)", o)
+			continue
+		}
+		if prev, ok := seen[k]; ok {
+			t.Errorf("outcomes %v and %v share the kind %s", prev, o, k)
+		}
+		seen[k] = o
+		if k != kindChildFailed && k.row().summary == "" {
+			t.Errorf("outcome %v (%s) has no words for the summary line", o, k)
+		}
+	}
+	if n < int(wrap.BadRecord)+1 {
+		t.Errorf("walked %d outcomes, want at least %d", n, int(wrap.BadRecord)+1)
 	}
 }
 
@@ -68,13 +116,13 @@ func TestChildFailureCodes(t *testing.T) {
 		{profileMSI, 1707, 27001},
 		{profileMSI, 27005, 27001},
 		{profileMSI, 0xC1900101, 0xC1900101},
-		{profileMSI, 5, 27001}, // a success code of this job
+		{profileMSI, 5, 27001},   // a success code of this job
+		{profilePOSIX, 5, 113},   // the same in posix
+		{profilePOSIX, 125, 113}, // upwrap's own usage code
+		{profilePOSIX, 127, 113}, // not found
 	}
 	for _, tt := range tests {
 		got := exitCodeForResult(tt.p, &wrap.Result{Outcome: wrap.ChildFailed, ExitCode: tt.code}, []int64{0, 5})
-		if tt.p == profilePOSIX && tt.code == 5 {
-			continue
-		}
 		if got != tt.want {
 			t.Errorf("%s: child code %d -> %d, want %d", tt.p, tt.code, got, tt.want)
 		}
@@ -84,21 +132,25 @@ func TestChildFailureCodes(t *testing.T) {
 func TestErrorCodes(t *testing.T) {
 	tests := []struct {
 		err  error
-		want string
+		want exitKind
 	}{
-		{usageError{"x"}, "usage"},
-		{fmt.Errorf("a: %w", wrap.ErrUsage), "usage"},
-		{fmt.Errorf("a: %w", marker.ErrInvalidID), "usage"},
-		{fmt.Errorf("a: %w", marker.ErrUntrusted), "untrusted"},
-		{fmt.Errorf("a: %w", marker.ErrCorrupt), "corrupt"},
-		{fmt.Errorf("a: %w", marker.ErrNewerSchema), "corrupt"},
-		{fmt.Errorf("a: %w", marker.ErrNotFound), "no-job"},
-		{fmt.Errorf("a: %w: %w", marker.ErrStateDir, os.ErrPermission), "state-dir"},
-		{errors.New("boot identity: no /proc"), "internal"},
+		{usageError{"x"}, kindUsage},
+		{fmt.Errorf("a: %w", wrap.ErrUsage), kindUsage},
+		{fmt.Errorf("a: %w", marker.ErrInvalidID), kindUsage},
+		{fmt.Errorf("a: %w", marker.ErrTooLarge), kindUsage},
+		{fmt.Errorf("a: %w", marker.ErrUntrusted), kindUntrusted},
+		{fmt.Errorf("a: %w", marker.ErrCorrupt), kindCorrupt},
+		{fmt.Errorf("a: %w", marker.ErrNewerSchema), kindCorrupt},
+		{fmt.Errorf("a: %w", marker.ErrNotFound), kindNoJob},
+		{fmt.Errorf("a: %w: %w", marker.ErrStateDir, os.ErrPermission), kindStateDir},
+		{errors.New("boot identity: no /proc"), kindInternal},
 	}
-	for _, p := range []profile{profileMSI, profilePOSIX} {
-		for _, tt := range tests {
-			if got, want := exitCodeForError(p, tt.err), exitCodes[p][tt.want]; got != want {
+	for _, tt := range tests {
+		if got := errorKind(tt.err); got != tt.want {
+			t.Errorf("%v -> %s, want %s", tt.err, got, tt.want)
+		}
+		for _, p := range []profile{profileMSI, profilePOSIX} {
+			if got, want := exitCodeForError(p, tt.err), tt.want.code(p); got != want {
 				t.Errorf("%s: %v -> %d, want %d (%s)", p, tt.err, got, want, tt.want)
 			}
 		}
@@ -106,26 +158,25 @@ func TestErrorCodes(t *testing.T) {
 }
 
 // TestREADMEDocumentsEveryCode checks the README's exit-code table against
-// the code.
+// exitTable: one row per kind, in the table's order, with its two codes.
 func TestREADMEDocumentsEveryCode(t *testing.T) {
 	b, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	row := regexp.MustCompile(`(?m)^\| [^|]+ \| (\d+) \| (\d+) \|$`)
-	documented := map[profile]map[int]bool{profileMSI: {}, profilePOSIX: {}}
+	var documented [][2]int
 	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
 		msi, _ := strconv.Atoi(m[1])
 		posix, _ := strconv.Atoi(m[2])
-		documented[profileMSI][msi] = true
-		documented[profilePOSIX][posix] = true
+		documented = append(documented, [2]int{msi, posix})
 	}
-	for p, codes := range exitCodes {
-		for name, c := range codes {
-			if !documented[p][c] {
-				t.Errorf("README does not document %s code %d (%s)", p, c, name)
-			}
-		}
+	var want [][2]int
+	for k := range numKinds {
+		want = append(want, [2]int{k.code(profileMSI), k.code(profilePOSIX)})
+	}
+	if diff := cmp.Diff(want, documented); diff != "" {
+		t.Errorf("README's exit-code table (msi, posix per row) is not exitTable (-code +README):\n%s", diff)
 	}
 	if !strings.Contains(string(b), "go test ./...") {
 		t.Errorf("README lost its test command")

@@ -171,7 +171,7 @@ func TestConfigMgrDiscoveryScript(t *testing.T) {
 		t.Fatalf("want one upwrap call, got %q", s.calls)
 	}
 	noJob := psNumbers(t, s, "noJob")
-	if diff := cmp.Diff([]int{exitCodes[profileMSI]["no-job"]}, noJob); diff != "" {
+	if diff := cmp.Diff([]int{kindNoJob.code(profileMSI)}, noJob); diff != "" {
 		t.Errorf("$noJob is not upwrap's msi no-job code (-upwrap +script):\n%s", diff)
 	}
 	for _, state := range []string{"succeeded", "failed", "none", "corrupt"} {
@@ -204,8 +204,10 @@ func TestIntuneRemediationScript(t *testing.T) {
 	if len(s.calls) != 1 || !strings.Contains(s.text, "\r\n$command = @(") {
 		t.Fatalf("want one upwrap run line and a $command, got %q", s.calls)
 	}
-	msi := exitCodes[profileMSI]
-	want := []int{msi["success"], msi["reboot-required"], msi["restarting"], msi["busy"]}
+	var want []int
+	for _, k := range []exitKind{kindSuccess, kindRebootRequired, kindRestarting, kindBusy} {
+		want = append(want, k.code(profileMSI))
+	}
 	if diff := cmp.Diff(want, psNumbers(t, s, "okCodes")); diff != "" {
 		t.Errorf("$okCodes (-upwrap +script):\n%s", diff)
 	}

@@ -30,6 +30,15 @@ while [ ! -e "$1" ]; do
   sleep 0.01
 done
 `,
+	// waitgrep waits (at most 20 s) until a line of the file matches the
+	// extended regular expression: waitgrep PATTERN FILE.
+	"waitgrep": `#!/bin/sh
+i=0
+until grep -qE -- "$1" "$2" 2>/dev/null; do
+  i=$((i+1)); [ $i -gt 2000 ] && { echo "waitgrep: $2 never matched $1" >&2; exit 1; }
+  sleep 0.01
+done
+`,
 	// waitgone waits (at most 20 s) until the process whose pid is in the
 	// file has ended (a zombie counts as ended).
 	"waitgone": `#!/bin/sh

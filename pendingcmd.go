@@ -52,7 +52,7 @@ func pendingCommand(c *cliState) *cli.Command {
 				}
 			}
 			if len(r.Pending) > 0 {
-				c.code = exitCodes[c.profile]["reboot-required"]
+				c.code = kindRebootRequired.code(c.profile)
 			}
 			return nil
 		},

@@ -29,15 +29,6 @@ type lineOpts struct {
 	run bool
 }
 
-// exitMeanings says what each exit code of the profiles means, in the words
-// of README.md's table.
-var exitMeanings = map[string]string{
-	"success": "success", "reboot-required": "success, reboot required", "restarting": "success, restart in progress",
-	"busy": "busy: this job or another installation is running", "conflict": "conflict", "interrupted": "interrupted", "cancelled": "cancelled by the operator",
-	"gave-up": "gave up", "timeout": "timeout", "not-found": "command not found", "cannot-execute": "command cannot be executed",
-	"verify-failed": "verify failed", "no-job": "no such job", "marked-failed": "marked failed",
-}
-
 // summary is the one-line account of a result on stderr: the job, its
 // state and reason, the exit code and what it means, the record's path, and
 // the next step when there is one.
@@ -87,45 +78,22 @@ func exitMeaning(r *wrap.Result, code int) string {
 	if r.Outcome == wrap.GaveUp && r.Record != nil {
 		return fmt.Sprintf("gave up after %d attempts", r.Record.Attempts)
 	}
-	return exitMeanings[outcomeKeys[r.Outcome]]
+	return outcomeKind(r.Outcome).row().summary
 }
 
-// nextStep is what the operator does next, or "" when nothing is needed.
+// nextStep is what the operator does next, or "" when nothing is needed:
+// the next step of the outcome's row of exitTable.
 func nextStep(r *wrap.Result, maxAttempts int) string {
 	job := string(r.Job)
-	clear := "'upwrap clear --job " + job + "'"
+	next := outcomeKind(r.Outcome).row().next
+	if r.Outcome == wrap.BadRecord {
+		next = "inspect the record, then {clear} to forget it"
+	}
 	retry := "run the same command again to retry"
 	if rec := r.Record; rec != nil && maxAttempts > 0 && rec.Attempts >= maxAttempts {
-		retry = fmt.Sprintf("it has failed %d of %d allowed attempts, so upwrap will not start it again: %s first to retry", rec.Attempts, maxAttempts, clear)
+		retry = fmt.Sprintf("it has failed %d of %d allowed attempts, so upwrap will not start it again: 'upwrap clear --job %s' first to retry", rec.Attempts, maxAttempts, job)
 	}
-	logged := "see the log " + r.LogPath + "; "
-	switch r.Outcome {
-	case wrap.RebootRequired:
-		return "restart the machine, then run the same command again or 'upwrap resume'"
-	case wrap.Restarting:
-		return "let the machine restart, then run the same command again or 'upwrap resume'"
-	case wrap.Busy:
-		return "retry later; 'upwrap status --job " + job + "' shows the job"
-	case wrap.Conflict:
-		return clear + " forgets the earlier command line so that this one can run"
-	case wrap.BadRecord:
-		return "inspect the record, then " + clear + " to forget it"
-	case wrap.GaveUp:
-		return logged + clear + ", then run it again"
-	case wrap.NotFound:
-		return "check the command's name and PATH, then " + retry
-	case wrap.CannotExecute:
-		return "check that the command is an executable file upwrap may run, then " + retry
-	case wrap.TimedOut:
-		return logged + "raise --timeout if the upgrade needs longer; " + retry
-	case wrap.ChildFailed, wrap.Interrupted, wrap.Cancelled:
-		return logged + retry
-	case wrap.VerifyFailed:
-		return logged + "the upgrade is not in place after the restart; " + retry
-	case wrap.NoJob:
-		return "'upwrap status --all' lists the jobs"
-	}
-	return ""
+	return nextStepText(next, job, r.LogPath, retry)
 }
 
 // outcomeStyle is the colour of an outcome's state on a terminal.
@@ -166,10 +134,11 @@ type noRecord struct {
 }
 
 func noRecordOf(r *wrap.Result) noRecord {
-	n := noRecord{Job: string(r.Job), Outcome: outcomeKeys[r.Outcome], Reason: exitMeanings[outcomeKeys[r.Outcome]]}
+	k := resultKind(r)
+	n := noRecord{Job: string(r.Job), Outcome: k.String(), Reason: k.row().summary}
 	switch r.Outcome {
 	case wrap.BadRecord:
-		n.State, n.Outcome, n.Reason = badState(r.Err), errorKey(r.Err), r.Err.Error()
+		n.State, n.Reason = badState(r.Err), r.Err.Error()
 	case wrap.Busy:
 		n.Reason = "another upwrap holds the job, or the machine is busy with another installation; retry later"
 	case wrap.Conflict:

@@ -14,41 +14,44 @@ import (
 )
 
 // TestSummaryLine checks the one line upwrap prints on stderr after every
-// run (issue 9): state, reason, exit code and its meaning, the record, and
-// the next step where there is one — for every state a run can leave or
-// find, in the posix profile. $S stands for the state directory.
+// run: state, reason, exit code and its meaning, the record, and the next
+// step where there is one — for every state a run can leave or find, in the
+// posix profile. Each row has its own state directory ($S) and makes there
+// the state it finds: the commands in before, then setup.
 func TestSummaryLine(t *testing.T) {
 	exe := upwrapBinary(t)
-	state := filepath.Join(t.TempDir(), "state")
-	env := cleanEnv("UPWRAP_STATE_DIR=" + state)
 	noexec := filepath.Join(t.TempDir(), "setup.sh")
 	if err := os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	succeededOK := []string{"run", "--job", "ok", "--", "true"}
+	failF := []string{"run", "--job", "f", "--max-attempts", "2", "--", "sh", "-c", "exit 3"}
 
 	tests := []struct {
-		name  string
-		setup func(t *testing.T)
-		args  []string
-		code  int
-		want  string
+		name   string
+		before [][]string
+		setup  func(t *testing.T, env []string, state string)
+		args   []string
+		code   int
+		want   string
 	}{
-		{name: "succeeded", args: []string{"run", "--job", "ok", "--", "true"}, code: 0,
+		{name: "succeeded", args: succeededOK, code: 0,
 			want: "upwrap: ok: succeeded (child exited with 0); exit 0 (success); record $S/ok.json"},
-		{name: "succeeded, found again", args: []string{"run", "--job", "ok", "--", "true"}, code: 0,
+		{name: "succeeded, found again", before: [][]string{succeededOK}, args: succeededOK, code: 0,
 			want: "upwrap: ok: succeeded (child exited with 0); not started again; exit 0 (success); record $S/ok.json"},
 		{name: "succeeded with --quiet says nothing", args: []string{"run", "--quiet", "--job", "ok", "--", "true"}, code: 0},
-		{name: "conflict", args: []string{"run", "--quiet", "--job", "ok", "--", "false"}, code: 117,
+		{name: "found again with --quiet says nothing", before: [][]string{succeededOK}, args: []string{"run", "--quiet", "--job", "ok", "--", "true"}, code: 0},
+		{name: "conflict", before: [][]string{succeededOK}, args: []string{"run", "--quiet", "--job", "ok", "--", "false"}, code: 117,
 			want: "upwrap: ok: conflict (the record is of another command line, which succeeded: true); exit 117 (conflict); record $S/ok.json; next: 'upwrap clear --job ok' forgets the earlier command line so that this one can run"},
 		{name: "reboot required", args: []string{"run", "--job", "rr", "--reboot-codes", "3", "--", "sh", "-c", "exit 3"}, code: 110,
 			want: "upwrap: rr: reboot-required (succeeded; child exited with 3: a reboot is required); exit 110 (success, reboot required); record $S/rr.json; next: restart the machine, then run the same command again or 'upwrap resume'"},
 		{name: "rebooting", args: []string{"run", "--job", "rb", "--restart-codes", "4", "--", "sh", "-c", "exit 4"}, code: 111,
 			want: "upwrap: rb: rebooting (succeeded; child exited with 4: it started the restart); exit 111 (success, restart in progress); record $S/rb.json; next: let the machine restart, then run the same command again or 'upwrap resume'"},
-		{name: "failed: the code passed through", args: []string{"run", "--job", "f", "--max-attempts", "2", "--", "sh", "-c", "exit 3"}, code: 3,
+		{name: "failed: the code passed through", args: failF, code: 3,
 			want: "upwrap: f: failed (child exited with 3); exit 3 (the command's own failure code, passed through); record $S/f.json; next: see the log $S/f.log; run the same command again to retry"},
-		{name: "failed: the last attempt", args: []string{"run", "--job", "f", "--max-attempts", "2", "--", "sh", "-c", "exit 3"}, code: 3,
+		{name: "failed: the last attempt", before: [][]string{failF}, args: failF, code: 3,
 			want: "upwrap: f: failed (child exited with 3); exit 3 (the command's own failure code, passed through); record $S/f.json; next: see the log $S/f.log; it has failed 2 of 2 allowed attempts, so upwrap will not start it again: 'upwrap clear --job f' first to retry"},
-		{name: "gave up", args: []string{"run", "--job", "f", "--max-attempts", "2", "--", "sh", "-c", "exit 3"}, code: 120,
+		{name: "gave up", before: [][]string{failF, failF}, args: failF, code: 120,
 			want: "upwrap: f: failed (child exited with 3); exit 120 (gave up after 2 attempts); record $S/f.json; next: see the log $S/f.log; 'upwrap clear --job f', then run it again"},
 		{name: "failed with a code a caller would misread", args: []string{"run", "--job", "m", "--", "sh", "-c", "exit 110"}, code: 113,
 			want: "upwrap: m: failed (child exited with 110); exit 113 (the command failed with 110, a code a caller would misread; the record holds it); record $S/m.json; next: see the log $S/m.log; run the same command again to retry"},
@@ -59,7 +62,7 @@ func TestSummaryLine(t *testing.T) {
 		{name: "cannot execute", args: []string{"run", "--job", "ne", "--", noexec}, code: 126,
 			want: "upwrap: ne: failed (cannot start " + noexec + ": permission denied); exit 126 (command cannot be executed); record $S/ne.json; next: check that the command is an executable file upwrap may run, then run the same command again to retry"},
 		{name: "running: busy",
-			setup: func(t *testing.T) {
+			setup: func(t *testing.T, env []string, state string) {
 				cmd := exec.Command(exe, "run", "--job", "busy", "--", "sleep", "1")
 				cmd.Env = env
 				if err := cmd.Start(); err != nil {
@@ -71,7 +74,7 @@ func TestSummaryLine(t *testing.T) {
 			args: []string{"run", "--job", "busy", "--", "sleep", "1"}, code: 112,
 			want: "upwrap: busy: running (started); exit 112 (busy: this job or another installation is running); record $S/busy.json; next: retry later; 'upwrap status --job busy' shows the job"},
 		{name: "cancelled",
-			setup: func(t *testing.T) {
+			setup: func(t *testing.T, env []string, state string) {
 				cmd := exec.Command(exe, "run", "--job", "cx", "--", "sleep", "5")
 				cmd.Env = env
 				if err := cmd.Start(); err != nil {
@@ -84,7 +87,7 @@ func TestSummaryLine(t *testing.T) {
 			args: []string{"status", "--job", "cx"}, code: 119,
 			want: "upwrap: cx: failed (cancelled by the operator (SIGINT)); exit 119 (cancelled by the operator); record $S/cx.json; next: see the log $S/cx.log; run the same command again to retry"},
 		{name: "interrupted",
-			setup: func(t *testing.T) {
+			setup: func(t *testing.T, env []string, state string) {
 				cmd := exec.Command(exe, "run", "--job", "in", "--", "sleep", "30")
 				cmd.Env = env
 				if err := cmd.Start(); err != nil {
@@ -101,13 +104,19 @@ func TestSummaryLine(t *testing.T) {
 			want: "upwrap: nope: no such job; exit 122 (no such job); next: 'upwrap status --all' lists the jobs"},
 		{name: "mark failed", args: []string{"mark", "--job", "mk", "--state", "failed", "--reason", "rolled back"}, code: 0,
 			want: "upwrap: mk: failed (rolled back); record $S/mk.json"},
-		{name: "status after mark", args: []string{"status", "--job", "mk"}, code: 123,
+		{name: "status after mark", before: [][]string{{"mark", "--job", "mk", "--state", "failed", "--reason", "rolled back"}},
+			args: []string{"status", "--job", "mk"}, code: 123,
 			want: "upwrap: mk: failed (rolled back); exit 123 (marked failed); record $S/mk.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			state := filepath.Join(t.TempDir(), "state")
+			env := cleanEnv("UPWRAP_STATE_DIR=" + state)
+			for _, args := range tt.before {
+				runPiped(t, exe, env, args...)
+			}
 			if tt.setup != nil {
-				tt.setup(t)
+				tt.setup(t, env, state)
 			}
 			r := runPiped(t, exe, env, tt.args...)
 			want := ""

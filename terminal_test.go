@@ -224,6 +224,8 @@ sleep 0.8; (sleep 1; echo "from the tree") & exit 0`
 // (none with --quiet after a success) is written.
 func TestStatusLineNotDrawn(t *testing.T) {
 	exe := upwrapBinary(t)
+	// The pause is the child's, long enough for a status line to be drawn
+	// if one were: what is asserted is that none is.
 	script := `echo out; echo err >&2; sleep 0.5; echo done`
 	for _, tt := range []struct {
 		name       string
