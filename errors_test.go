@@ -11,13 +11,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestErrorMessages runs every error path of the command line (issue 9):
+// TestErrorMessages runs every error path of the command line:
 // each prints "upwrap: error: <what>" and, where it helps, one
 // "upwrap: hint: <what to do>" line, nothing else on either stream, and
 // exits with its documented code (posix profile). $S stands for the state
 // directory, $T for the test's scratch directory.
 func TestErrorMessages(t *testing.T) {
-	exe := upwrapBinary(t)
 	const usageHint = "upwrap: hint: run 'upwrap help' or 'upwrap COMMAND --help' for usage"
 	const dirHint = "upwrap: hint: give a usable directory with --state-dir (its parent must exist) or UPWRAP_STATE_DIR"
 	const trustHint = "upwrap: hint: the state directory and its files must belong to the user running upwrap and be writable by no one else; check them, then fix the owner or mode yourself"
@@ -162,7 +161,7 @@ func TestErrorMessages(t *testing.T) {
 			for i, a := range tt.args {
 				args[i] = expand(a)
 			}
-			r := runPiped(t, exe, cleanEnv("UPWRAP_STATE_DIR="+state), args...)
+			r := upwrap(t, invocation{args: args, env: []string{"UPWRAP_STATE_DIR=" + state}})
 			want := expand(strings.Join(tt.want, "\n") + "\n")
 			if diff := cmp.Diff(want, r.stderr); diff != "" {
 				t.Errorf("stderr mismatch (-want +got):\n%s", diff)

@@ -1,7 +1,7 @@
 // Command upwrap wraps an OS upgrade, or any installer that may restart the
 // machine, so that whoever asks afterwards learns the truth: it ran once, it
 // is done or needs a reboot, or it failed and why. See README.md and
-// DESIGN.md.
+// docs/design.md.
 package main
 
 import (

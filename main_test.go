@@ -11,7 +11,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"upwrap": func() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+		"upwrap": main,
 	})
 }
 
@@ -59,7 +59,8 @@ until grep -q '"child"' "$UPWRAP_STATE_DIR/$1.json" 2>/dev/null; do
 done
 `,
 	// reboot-sim runs a command as if the machine had restarted: in a
-	// private mount namespace whose boot_id is different (harnesses.md §1).
+	// private mount namespace whose boot_id is different (upwrap's boot identity,
+	// docs/design.md §8).
 	"reboot-sim": `#!/bin/sh
 echo "$1" >"$WORK/.boot_id"
 shift
@@ -107,7 +108,7 @@ func TestScript(t *testing.T) {
 				return err == nil, nil
 			case "pidns":
 				// Can this process be PID 1 of a new PID namespace with its
-				// own /proc and /run? (harnesses.md §2)
+				// own /proc and /run, as a fake init for shutdown_pidns.txtar?
 				if os.Geteuid() != 0 {
 					return false, nil
 				}

@@ -5,7 +5,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,23 +14,21 @@ import (
 )
 
 // TestStatusAll: "status --all" prints an aligned table of the jobs on
-// stdout, and JSON lines (one record per line) with --json (issue 9).
+// stdout, and JSON lines (one record per line) with --json.
 func TestStatusAll(t *testing.T) {
-	exe := upwrapBinary(t)
 	state := filepath.Join(t.TempDir(), "state")
-	env := cleanEnv("UPWRAP_STATE_DIR=" + state)
+	env := []string{"UPWRAP_STATE_DIR=" + state}
 
-	r := runPiped(t, exe, env, "status", "--all")
-	if diff := cmp.Diff(pipedResult{stderr: "upwrap: no jobs in " + state + "\n"}, r, cmp.AllowUnexported(pipedResult{})); diff != "" {
+	r := upwrap(t, invocation{args: []string{"status", "--all"}, env: env})
+	if diff := cmp.Diff(result{stderr: "upwrap: no jobs in " + state + "\n"}, r, cmp.AllowUnexported(result{})); diff != "" {
 		t.Errorf("no jobs (-want +got):\n%s", diff)
 	}
 
-	runPiped(t, exe, env, "run", "--job", "upgrade-2024", "--", "true")
-	runPiped(t, exe, env, "run", "--job", "b", "--", "sh", "-c", "exit 3")
-	runPiped(t, exe, env, "run", "--job", "b", "--", "sh", "-c", "exit 3")
-	runPiped(t, exe, env, "run", "--job", "rr", "--reboot-codes", "3", "--", "sh", "-c", "exit 3")
-	busy := exec.Command(exe, "run", "--job", "busy", "--", "sleep", "1")
-	busy.Env = env
+	upwrap(t, invocation{args: []string{"run", "--job", "upgrade-2024", "--", "true"}, env: env})
+	upwrap(t, invocation{args: []string{"run", "--job", "b", "--", "sh", "-c", "exit 3"}, env: env})
+	upwrap(t, invocation{args: []string{"run", "--job", "b", "--", "sh", "-c", "exit 3"}, env: env})
+	upwrap(t, invocation{args: []string{"run", "--job", "rr", "--reboot-codes", "3", "--", "sh", "-c", "exit 3"}, env: env})
+	busy := invocation{args: []string{"run", "--job", "busy", "--", "sleep", "1"}, env: env}.command(t)
 	if err := busy.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +58,7 @@ func TestStatusAll(t *testing.T) {
 		"rr            reboot-required  1         " + finished("rr") + "  succeeded; child exited with 3: a reboot is required",
 		"upgrade-2024  succeeded        1         " + finished("upgrade-2024") + "  child exited with 0",
 	}, "\n") + "\n"
-	r = runPiped(t, exe, env, "status", "--all")
+	r = upwrap(t, invocation{args: []string{"status", "--all"}, env: env})
 	if diff := cmp.Diff(want, r.stdout); diff != "" {
 		t.Errorf("table mismatch (-want +got):\n%s", diff)
 	}
@@ -71,7 +68,7 @@ func TestStatusAll(t *testing.T) {
 
 	// On a terminal: the same table, the reason cut to the width, the
 	// state coloured unless NO_COLOR is set.
-	raw, _ := runOnPTY(t, exe, cleanEnv("UPWRAP_STATE_DIR="+state, "TERM=xterm"), nil, "status", "--all")
+	raw, _ := runOnPTY(t, invocation{args: []string{"status", "--all"}, env: append(env, "TERM=xterm")}, nil)
 	rows := strings.Split(strings.TrimSuffix(string(raw), "\r\n"), "\r\n")
 	if len(rows) != 5 || !strings.Contains(rows[3], "\x1b[33mreboot-required\x1b[0m  1 ") {
 		t.Errorf("terminal table:\n%s", raw)
@@ -81,12 +78,12 @@ func TestStatusAll(t *testing.T) {
 			t.Errorf("row wider than the terminal: %q", row)
 		}
 	}
-	raw, _ = runOnPTY(t, exe, cleanEnv("UPWRAP_STATE_DIR="+state, "TERM=xterm", "NO_COLOR=1"), nil, "status", "--all")
+	raw, _ = runOnPTY(t, invocation{args: []string{"status", "--all"}, env: append(env, "TERM=xterm", "NO_COLOR=1")}, nil)
 	if sgr.Match(raw) {
 		t.Errorf("colour with NO_COLOR:\n%q", raw)
 	}
 
-	r = runPiped(t, exe, env, "status", "--all", "--json")
+	r = upwrap(t, invocation{args: []string{"status", "--all", "--json"}, env: env})
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	var jobs []string
 	for _, l := range lines {

@@ -4,7 +4,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -19,7 +18,6 @@ import (
 // posix profile. Each row has its own state directory ($S) and makes there
 // the state it finds: the commands in before, then setup.
 func TestSummaryLine(t *testing.T) {
-	exe := upwrapBinary(t)
 	noexec := filepath.Join(t.TempDir(), "setup.sh")
 	if err := os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -30,7 +28,7 @@ func TestSummaryLine(t *testing.T) {
 	tests := []struct {
 		name   string
 		before [][]string
-		setup  func(t *testing.T, env []string, state string)
+		setup  func(t *testing.T, env []string, state string) // env: the row's, for invocation.env
 		args   []string
 		code   int
 		want   string
@@ -63,8 +61,7 @@ func TestSummaryLine(t *testing.T) {
 			want: "upwrap: ne: failed (cannot start " + noexec + ": permission denied); exit 126 (command cannot be executed); record $S/ne.json; next: check that the command is an executable file upwrap may run, then run the same command again to retry"},
 		{name: "running: busy",
 			setup: func(t *testing.T, env []string, state string) {
-				cmd := exec.Command(exe, "run", "--job", "busy", "--", "sleep", "1")
-				cmd.Env = env
+				cmd := invocation{args: []string{"run", "--job", "busy", "--", "sleep", "1"}, env: env}.command(t)
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
@@ -75,8 +72,7 @@ func TestSummaryLine(t *testing.T) {
 			want: "upwrap: busy: running (started); exit 112 (busy: this job or another installation is running); record $S/busy.json; next: retry later; 'upwrap status --job busy' shows the job"},
 		{name: "cancelled",
 			setup: func(t *testing.T, env []string, state string) {
-				cmd := exec.Command(exe, "run", "--job", "cx", "--", "sleep", "5")
-				cmd.Env = env
+				cmd := invocation{args: []string{"run", "--job", "cx", "--", "sleep", "5"}, env: env}.command(t)
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
@@ -88,8 +84,7 @@ func TestSummaryLine(t *testing.T) {
 			want: "upwrap: cx: failed (cancelled by the operator (SIGINT)); exit 119 (cancelled by the operator); record $S/cx.json; next: see the log $S/cx.log; run the same command again to retry"},
 		{name: "interrupted",
 			setup: func(t *testing.T, env []string, state string) {
-				cmd := exec.Command(exe, "run", "--job", "in", "--", "sleep", "30")
-				cmd.Env = env
+				cmd := invocation{args: []string{"run", "--job", "in", "--", "sleep", "30"}, env: env}.command(t)
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
@@ -111,14 +106,14 @@ func TestSummaryLine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			state := filepath.Join(t.TempDir(), "state")
-			env := cleanEnv("UPWRAP_STATE_DIR=" + state)
+			env := []string{"UPWRAP_STATE_DIR=" + state}
 			for _, args := range tt.before {
-				runPiped(t, exe, env, args...)
+				upwrap(t, invocation{args: args, env: env})
 			}
 			if tt.setup != nil {
 				tt.setup(t, env, state)
 			}
-			r := runPiped(t, exe, env, tt.args...)
+			r := upwrap(t, invocation{args: tt.args, env: env})
 			want := ""
 			if tt.want != "" {
 				want = strings.ReplaceAll(tt.want, "$S", state) + "\n"
@@ -139,9 +134,8 @@ func TestSummaryLine(t *testing.T) {
 // TestSummaryWithJSON: under --json, stdout holds the record and nothing
 // else; the summary goes to stderr.
 func TestSummaryWithJSON(t *testing.T) {
-	exe := upwrapBinary(t)
 	state := filepath.Join(t.TempDir(), "state")
-	r := runPiped(t, exe, cleanEnv(), "run", "--json", "--state-dir", state, "--job", "j", "--", "sh", "-c", "echo out")
+	r := upwrap(t, invocation{args: []string{"run", "--json", "--state-dir", state, "--job", "j", "--", "sh", "-c", "echo out"}})
 	if !strings.HasPrefix(r.stdout, `{"schema":1,"job":"j","state":"succeeded"`) || strings.Count(r.stdout, "\n") != 1 {
 		t.Errorf("stdout is not one record: %q", r.stdout)
 	}

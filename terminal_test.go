@@ -23,9 +23,9 @@ import (
 // ptyCols is the width of the test terminal.
 const ptyCols = 72
 
-// runOnPTY runs the binary on a pseudo-terminal (stdin, stdout and, unless
+// runOnPTY runs inv on a pseudo-terminal (stdin, stdout and, unless
 // stderr is given, stderr) and returns every byte the terminal received.
-func runOnPTY(t *testing.T, exe string, env []string, stderr io.Writer, args ...string) ([]byte, int) {
+func runOnPTY(t *testing.T, inv invocation, stderr io.Writer) ([]byte, int) {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -35,8 +35,7 @@ func runOnPTY(t *testing.T, exe string, env []string, stderr io.Writer, args ...
 	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: ptyCols}); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, args...)
-	cmd.Env = env
+	cmd := inv.command(t)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	if stderr != nil {
 		cmd.Stderr = stderr
@@ -138,13 +137,12 @@ func wrapRows(s string) []string {
 	return append(rows, s)
 }
 
-// TestStatusLine runs upwrap on a pseudo-terminal (issue 9): the status
+// TestStatusLine runs upwrap on a pseudo-terminal: the status
 // line shows the job, the time, what upwrap waits for and the last line of
 // output; it is erased before every line of the child's and before upwrap
 // exits, so the screen ends up holding exactly the child's output and the
 // summary; it never reaches a piped stderr or the log.
 func TestStatusLine(t *testing.T) {
-	exe := upwrapBinary(t)
 	// Bursts of output with pauses, so that the line is drawn between
 	// them; a long line to be cut to the width; a last line left by a
 	// process the command started and did not wait for.
@@ -168,8 +166,8 @@ sleep 0.8; (sleep 1; echo "from the tree") & exit 0`
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			state := filepath.Join(t.TempDir(), "state")
-			raw, code := runOnPTY(t, exe, cleanEnv(append(tt.env, "TERM=xterm-256color")...), nil,
-				"run", "--state-dir", state, "--job", "st", "--", "sh", "-c", script)
+			raw, code := runOnPTY(t, invocation{args: []string{"run", "--state-dir", state, "--job", "st", "--", "sh", "-c", script},
+				env: append(tt.env, "TERM=xterm-256color")}, nil)
 			if code != 0 {
 				t.Fatalf("exit %d; terminal:\n%q", code, raw)
 			}
@@ -223,7 +221,6 @@ sleep 0.8; (sleep 1; echo "from the tree") & exit 0`
 // and when stderr is piped, nothing but the child's output and the summary
 // (none with --quiet after a success) is written.
 func TestStatusLineNotDrawn(t *testing.T) {
-	exe := upwrapBinary(t)
 	// The pause is the child's, long enough for a status line to be drawn
 	// if one were: what is asserted is that none is.
 	script := `echo out; echo err >&2; sleep 0.5; echo done`
@@ -249,7 +246,7 @@ func TestStatusLineNotDrawn(t *testing.T) {
 				errw = &stderr
 			}
 			args := append([]string{"run", "--state-dir", state, "--job", "q"}, tt.args...)
-			raw, code := runOnPTY(t, exe, cleanEnv(tt.env...), errw, append(args, "--", "sh", "-c", script)...)
+			raw, code := runOnPTY(t, invocation{args: append(args, "--", "sh", "-c", script), env: tt.env}, errw)
 			if code != 0 {
 				t.Fatalf("exit %d:\n%q", code, raw)
 			}
