@@ -79,21 +79,33 @@ func logFormatFlag() cli.Flag {
 	return &cli.StringFlag{Name: "log-format", EnvVars: env("LOG_FORMAT"), Usage: "job log format: text, json (JSON lines) or cmtrace (CMTrace/OneTrace) (default: the format the log already has, else text)"}
 }
 
+// textfileFlag is --textfile, checked to be a directory before anything is
+// done.
 func textfileFlag() cli.Flag {
-	return &cli.StringFlag{Name: "textfile", EnvVars: env("TEXTFILE"), Usage: "directory (e.g. node_exporter's or windows_exporter's textfile directory) whose upwrap.prom, Prometheus metrics of every job, is kept current"}
+	return &cli.StringFlag{Name: "textfile", EnvVars: env("TEXTFILE"), Usage: "directory (e.g. node_exporter's or windows_exporter's textfile directory) whose upwrap.prom, Prometheus metrics of every job, is kept current",
+		Action: func(_ *cli.Context, d string) error {
+			if fi, err := os.Stat(d); d != "" && (err != nil || !fi.IsDir()) {
+				return usageError{fmt.Sprintf("--textfile %s: not an existing directory; give the exporter's textfile directory", d)}
+			}
+			return nil
+		}}
 }
 
-// textfileDir returns --textfile, checked to be a directory before anything
-// is done ("" when not given).
-func textfileDir(ctx *cli.Context) (string, error) {
-	d := ctx.String("textfile")
-	if d == "" {
-		return "", nil
-	}
-	if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
-		return "", usageError{fmt.Sprintf("--textfile %s: not an existing directory; give the exporter's textfile directory", d)}
-	}
-	return d, nil
+// jobFlag is --job (UPWRAP_JOB), refusing a value given but empty: "--job
+// $ID" with ID unset in a script must not silently become another job (run
+// would derive an id from the command line instead).
+func jobFlag(usage string) cli.Flag {
+	return &cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: usage,
+		Action: func(ctx *cli.Context, id string) error {
+			if id != "" {
+				return nil
+			}
+			what := "give a job id"
+			if ctx.Command.Name == "run" {
+				what += ", or leave both out to derive one from the command line"
+			}
+			return usageError{"--job is empty (--job \"\" or UPWRAP_JOB set to nothing): " + what}
+		}}
 }
 
 // recordFlags are the flags every command that writes records (resume,
@@ -104,25 +116,14 @@ type recordFlags struct {
 	textfile string
 }
 
-// recordFlags reads --exit-codes first, so that every later error is
-// reported in the chosen profile, then the flags the command requires,
-// --job, --state-dir and --textfile.
-func (c *cliState) recordFlags(ctx *cli.Context, requiredFlags ...string) (recordFlags, error) {
-	if err := c.setProfile(ctx); err != nil {
-		return recordFlags{}, err
-	}
+// readRecordFlags checks that the flags the command requires were given
+// and reads --job, --state-dir and --textfile (their values were checked
+// by the flags' actions).
+func readRecordFlags(ctx *cli.Context, requiredFlags ...string) (recordFlags, error) {
 	if err := required(ctx, requiredFlags...); err != nil {
 		return recordFlags{}, err
 	}
-	job, err := jobFlag(ctx)
-	if err != nil {
-		return recordFlags{}, err
-	}
-	textfile, err := textfileDir(ctx)
-	if err != nil {
-		return recordFlags{}, err
-	}
-	return recordFlags{job: job, stateDir: stateDir(ctx), textfile: textfile}, nil
+	return recordFlags{job: ctx.String("job"), stateDir: stateDir(ctx), textfile: ctx.String("textfile")}, nil
 }
 
 // writeTextfile rewrites --textfile's upwrap.prom after a command that
@@ -137,21 +138,29 @@ func (c *cliState) writeTextfile(f recordFlags) {
 	}
 }
 
-func maxAttemptsFlag() cli.Flag {
+func maxAttemptsFlag() *cli.IntFlag {
 	return &cli.IntFlag{Name: "max-attempts", EnvVars: env("MAX_ATTEMPTS"), Value: 3, Usage: "starts of a failing job before upwrap gives up"}
 }
 
+// verifyTimeoutFlag is --verify-timeout, which must be positive.
 func verifyTimeoutFlag() cli.Flag {
-	return &cli.DurationFlag{Name: "verify-timeout", EnvVars: env("VERIFY_TIMEOUT"), Value: wrap.DefaultVerifyTimeout, Usage: "kill the --verify command's process tree after this long; the verify then fails"}
+	return &cli.DurationFlag{Name: "verify-timeout", EnvVars: env("VERIFY_TIMEOUT"), Value: wrap.DefaultVerifyTimeout, Usage: "kill the --verify command's process tree after this long; the verify then fails",
+		Action: func(_ *cli.Context, d time.Duration) error {
+			if d <= 0 {
+				return usageError{fmt.Sprintf("--verify-timeout %s: give a positive duration, e.g. 10m", d)}
+			}
+			return nil
+		}}
 }
 
-// verifyTimeout reads --verify-timeout, which must be positive.
-func verifyTimeout(ctx *cli.Context) (time.Duration, error) {
-	d := ctx.Duration("verify-timeout")
-	if d <= 0 {
-		return 0, usageError{fmt.Sprintf("--verify-timeout %s: give a positive duration, e.g. 10m", d)}
+// notNegative is the action of a duration flag that must not be negative.
+func notNegative(name string) func(*cli.Context, time.Duration) error {
+	return func(_ *cli.Context, d time.Duration) error {
+		if d < 0 {
+			return usageError{"--" + name + " must not be negative"}
+		}
+		return nil
 	}
-	return d, nil
 }
 
 func newApp(c *cliState) *cli.App {
@@ -186,6 +195,13 @@ func newApp(c *cliState) *cli.App {
 	}
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = app.OnUsageError
+		for _, f := range cmd.Flags {
+			if f.Names()[0] == "exit-codes" {
+				// Before the flags' actions and the command's, so that
+				// their errors too are reported in the chosen profile.
+				cmd.Before = c.setProfile
+			}
+		}
 	}
 	return app
 }
@@ -196,7 +212,8 @@ func newApp(c *cliState) *cli.App {
 // clear it.
 var narrowExitStatus = runtime.GOOS != "windows"
 
-// setProfile reads --exit-codes before anything else can fail, so that
+// setProfile reads --exit-codes: every command with the flag has it as its
+// Before hook, which urfave/cli runs before anything else can fail, so that
 // errors too are reported in the chosen profile.
 func (c *cliState) setProfile(ctx *cli.Context) error {
 	switch p := profile(ctx.String("exit-codes")); p {
@@ -226,21 +243,6 @@ func stateDir(ctx *cli.Context) string {
 		os.MkdirAll(filepath.Dir(d), 0o700)
 	}
 	return d
-}
-
-// jobFlag returns --job (UPWRAP_JOB), refusing a value given but empty:
-// "--job $ID" with ID unset in a script must not silently become another
-// job (run would derive an id from the command line instead).
-func jobFlag(ctx *cli.Context) (string, error) {
-	id := ctx.String("job")
-	if ctx.IsSet("job") && id == "" {
-		what := "give a job id"
-		if ctx.Command.Name == "run" {
-			what += ", or leave both out to derive one from the command line"
-		}
-		return "", usageError{"--job is empty (--job \"\" or UPWRAP_JOB set to nothing): " + what}
-	}
-	return id, nil
 }
 
 // parseSize reads a size in bytes with an optional K, M or G suffix

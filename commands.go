@@ -19,30 +19,43 @@ var (
 	defaultRestartCodes = map[profile]string{profileMSI: "1641", profilePOSIX: "none"}
 )
 
+// runMaxAttemptsFlag is run's --max-attempts: the bound of the loop breaker,
+// 1 or more (status and resume take it as it is, to report against).
+func runMaxAttemptsFlag() cli.Flag {
+	f := maxAttemptsFlag()
+	f.Action = func(_ *cli.Context, n int) error {
+		if n < 1 {
+			return usageError{fmt.Sprintf("--max-attempts %d: give 1 or more", n)}
+		}
+		return nil
+	}
+	return f
+}
+
 func runCommand(c *cliState) *cli.Command {
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run COMMAND once as the job, or report what an earlier run recorded",
 		ArgsUsage: "-- COMMAND [ARG...]",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id (default: derived from the command line)"},
+			jobFlag("job id (default: derived from the command line)"),
 			stateDirFlag(),
 			&cli.BoolFlag{Name: "expect-reboot", EnvVars: env("EXPECT_REBOOT"), Usage: "the command may restart the machine; a restart completes the job"},
 			&cli.StringFlag{Name: "verify", EnvVars: env("VERIFY"), Usage: "check command, run through the platform shell (sh -c / cmd.exe /C); exit 0 = the upgrade is in place"},
 			verifyTimeoutFlag(),
-			&cli.DurationFlag{Name: "timeout", EnvVars: env("TIMEOUT"), Usage: "kill the whole process tree after this long (e.g. 2h); 0 = no limit"},
-			&cli.DurationFlag{Name: "shutdown-grace", EnvVars: env("SHUTDOWN_GRACE"), Value: wrap.DefaultShutdownGrace,
+			&cli.DurationFlag{Name: "timeout", EnvVars: env("TIMEOUT"), Usage: "kill the whole process tree after this long (e.g. 2h); 0 = no limit", Action: notNegative("timeout")},
+			&cli.DurationFlag{Name: "shutdown-grace", EnvVars: env("SHUTDOWN_GRACE"), Value: wrap.DefaultShutdownGrace, Action: notNegative("shutdown-grace"),
 				Usage: "with --expect-reboot: how long to wait for a shutdown notice after the command was killed by a signal nothing explained; 0 = no wait"},
-			&cli.DurationFlag{Name: "await-mark", EnvVars: env("AWAIT_MARK"),
+			&cli.DurationFlag{Name: "await-mark", EnvVars: env("AWAIT_MARK"), Action: notNegative("await-mark"),
 				Usage: "after the restart, answer busy until upwrap mark records the outcome (Windows Setup's scripts) or this long has passed since the restart; then --verify decides, else succeeded"},
 			&cli.StringFlag{Name: "success-codes", EnvVars: env("SUCCESS_CODES"), Usage: "child exit codes meaning success (default 0)"},
 			&cli.StringFlag{Name: "reboot-codes", EnvVars: env("REBOOT_CODES"), Usage: "child exit codes meaning success, reboot required (default: 3010 in the msi profile, none in posix)"},
 			&cli.StringFlag{Name: "restart-codes", EnvVars: env("RESTART_CODES"), Usage: "child exit codes meaning success, the child started the restart (default: 1641 in msi, none in posix)"},
-			maxAttemptsFlag(),
+			runMaxAttemptsFlag(),
 			&cli.StringFlag{Name: "log", EnvVars: env("LOG"), Usage: "log file, outside the state directory (default: <state-dir>/<job>.log); one that cannot be used falls back to the default, with a warning"},
 			logFormatFlag(),
 			&cli.StringFlag{Name: "log-max-size", EnvVars: env("LOG_MAX_SIZE"), Value: "64M", Usage: "size at which the job log stops growing (K, M, G suffixes; 0 = no limit); it also stops when its file system runs short of space"},
-			&cli.DurationFlag{Name: "record-retry", EnvVars: env("RECORD_RETRY"), Value: wrap.DefaultRecordRetry, Usage: "how long to retry writing the final record when the state directory refuses it (full, read-only)"},
+			&cli.DurationFlag{Name: "record-retry", EnvVars: env("RECORD_RETRY"), Value: wrap.DefaultRecordRetry, Action: notNegative("record-retry"), Usage: "how long to retry writing the final record when the state directory refuses it (full, read-only)"},
 			exitCodesFlag(),
 			jsonFlag("print the job record as one JSON object on stdout (the child's stdout goes to stderr)"),
 			&cli.BoolFlag{Name: "wait-tree", EnvVars: env("WAIT_TREE"), Value: true, Usage: "wait for every process the command started, not only the command"},
@@ -53,9 +66,6 @@ func runCommand(c *cliState) *cli.Command {
 			&cli.BoolFlag{Name: "raw-cmdline", EnvVars: env("RAW_CMDLINE"), Usage: "Windows: start the command with the text after -- exactly as typed, for programs that parse their command line their own way"},
 		},
 		Action: func(ctx *cli.Context) error {
-			if err := c.setProfile(ctx); err != nil {
-				return err
-			}
 			p := c.profile
 			succ, err := codesFlag(ctx, "success-codes", defaultSuccessCodes, p)
 			if err != nil {
@@ -69,19 +79,6 @@ func runCommand(c *cliState) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if ctx.Int("max-attempts") < 1 {
-				return usageError{fmt.Sprintf("--max-attempts %d: give 1 or more", ctx.Int("max-attempts"))}
-			}
-			if ctx.Duration("timeout") < 0 {
-				return usageError{"--timeout must not be negative"}
-			}
-			if ctx.Duration("record-retry") < 0 {
-				return usageError{"--record-retry must not be negative"}
-			}
-			job, err := jobFlag(ctx)
-			if err != nil {
-				return err
-			}
 			logMax, err := parseSize("log-max-size", ctx.String("log-max-size"))
 			if err != nil {
 				return err
@@ -89,34 +86,20 @@ func runCommand(c *cliState) *cli.Command {
 			if logMax == 0 {
 				logMax = -1
 			}
-			textfile, err := textfileDir(ctx)
-			if err != nil {
-				return err
-			}
-			if ctx.Duration("await-mark") < 0 {
-				return usageError{"--await-mark must not be negative"}
-			}
 			grace := ctx.Duration("shutdown-grace")
-			switch {
-			case grace < 0:
-				return usageError{"--shutdown-grace must not be negative"}
-			case grace == 0:
+			if grace == 0 {
 				grace = -1 // no wait
-			}
-			vt, err := verifyTimeout(ctx)
-			if err != nil {
-				return err
 			}
 			childOut := c.stdout
 			if ctx.Bool("json") {
 				childOut = c.stderr
 			}
 			opts := wrap.Options{
-				Job: job, StateDir: stateDir(ctx), Argv: ctx.Args().Slice(), LogMaxSize: logMax, RecordRetry: ctx.Duration("record-retry"),
-				ExpectReboot: ctx.Bool("expect-reboot"), Verify: ctx.String("verify"), VerifyTimeout: vt, Timeout: ctx.Duration("timeout"),
+				Job: ctx.String("job"), StateDir: stateDir(ctx), Argv: ctx.Args().Slice(), LogMaxSize: logMax, RecordRetry: ctx.Duration("record-retry"),
+				ExpectReboot: ctx.Bool("expect-reboot"), Verify: ctx.String("verify"), VerifyTimeout: ctx.Duration("verify-timeout"), Timeout: ctx.Duration("timeout"),
 				SuccessCodes: succ, RebootCodes: reb, RestartCodes: rst, MaxAttempts: ctx.Int("max-attempts"),
 				LogPath: ctx.String("log"), LogFormat: ctx.String("log-format"), WaitTree: ctx.Bool("wait-tree"),
-				IgnorePending: ctx.StringSlice("ignore-pending"), Registry: ctx.Bool("registry"), Textfile: textfile, RawCmdLine: ctx.Bool("raw-cmdline"),
+				IgnorePending: ctx.StringSlice("ignore-pending"), Registry: ctx.Bool("registry"), Textfile: ctx.String("textfile"), RawCmdLine: ctx.Bool("raw-cmdline"),
 				ShutdownGrace: grace, AwaitMark: ctx.Duration("await-mark"),
 				Stdin: c.stdin, Stdout: childOut, Stderr: c.stderr, Version: version,
 			}
@@ -149,7 +132,7 @@ func statusCommand(c *cliState) *cli.Command {
 		Name:  "status",
 		Usage: "print a job's effective state (what run would act on); writes nothing",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id"},
+			jobFlag("job id"),
 			&cli.BoolFlag{Name: "all", EnvVars: env("ALL"), Usage: "every job in the state directory"},
 			stateDirFlag(),
 			jsonFlag("print each record as one JSON object per line"),
@@ -160,18 +143,7 @@ func statusCommand(c *cliState) *cli.Command {
 			exitCodesFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
-			if err := c.setProfile(ctx); err != nil {
-				return err
-			}
-			job, err := jobFlag(ctx)
-			if err != nil {
-				return err
-			}
-			vt, err := verifyTimeout(ctx)
-			if err != nil {
-				return err
-			}
-			q := wrap.Query{StateDir: stateDir(ctx), Job: job, All: ctx.Bool("all"), MaxAttempts: ctx.Int("max-attempts"), VerifyTimeout: vt}
+			q := wrap.Query{StateDir: stateDir(ctx), Job: ctx.String("job"), All: ctx.Bool("all"), MaxAttempts: ctx.Int("max-attempts"), VerifyTimeout: ctx.Duration("verify-timeout")}
 			if ctx.Bool("detection") && (q.All || ctx.Bool("json")) {
 				return usageError{"--detection goes with --job alone"}
 			}
@@ -233,7 +205,7 @@ func resumeCommand(c *cliState) *cli.Command {
 		Name:  "resume",
 		Usage: "at boot: record the outcome of jobs whose restart has happened",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id"},
+			jobFlag("job id"),
 			&cli.BoolFlag{Name: "all", EnvVars: env("ALL"), Usage: "every job in the state directory"},
 			stateDirFlag(),
 			jsonFlag("print each record as one JSON object per line"),
@@ -244,16 +216,12 @@ func resumeCommand(c *cliState) *cli.Command {
 			textfileFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
-			f, err := c.recordFlags(ctx)
-			if err != nil {
-				return err
-			}
-			vt, err := verifyTimeout(ctx)
+			f, err := readRecordFlags(ctx)
 			if err != nil {
 				return err
 			}
 			q := wrap.Query{StateDir: f.stateDir, Job: f.job, All: ctx.Bool("all"),
-				MaxAttempts: ctx.Int("max-attempts"), LogFormat: ctx.String("log-format"), Version: version, VerifyTimeout: vt}
+				MaxAttempts: ctx.Int("max-attempts"), LogFormat: ctx.String("log-format"), Version: version, VerifyTimeout: ctx.Duration("verify-timeout")}
 			defer c.writeTextfile(f)
 			results, err := wrap.Resume(context.Background(), q, detect.System())
 			if err != nil {
@@ -308,7 +276,7 @@ func markCommand(c *cliState) *cli.Command {
 		Name:  "mark",
 		Usage: "record a job's outcome from outside (e.g. Windows Setup's setupcomplete.cmd / setuprollback.cmd)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id (required)"},
+			jobFlag("job id (required)"),
 			&cli.StringFlag{Name: "state", EnvVars: env("STATE"), Usage: "succeeded or failed (required)"},
 			&cli.StringFlag{Name: "reason", EnvVars: env("REASON"), Usage: "one line saying why"},
 			stateDirFlag(),
@@ -317,7 +285,7 @@ func markCommand(c *cliState) *cli.Command {
 			textfileFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
-			f, err := c.recordFlags(ctx, "job", "state")
+			f, err := readRecordFlags(ctx, "job", "state")
 			if err != nil {
 				return err
 			}
@@ -352,13 +320,13 @@ func clearCommand(c *cliState) *cli.Command {
 		Name:  "clear",
 		Usage: "forget a job so that it may run again (refused while it runs)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "job", EnvVars: env("JOB"), Usage: "job id (required)"},
+			jobFlag("job id (required)"),
 			stateDirFlag(),
 			exitCodesFlag(),
 			textfileFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
-			f, err := c.recordFlags(ctx, "job")
+			f, err := readRecordFlags(ctx, "job")
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -180,5 +181,27 @@ func TestREADMEDocumentsEveryCode(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "go test ./...") {
 		t.Errorf("README lost its test command")
+	}
+}
+
+// TestFlagErrorsInChosenProfile: a flag's own check fails after --exit-codes
+// was read (the commands' Before hook), so its usage error has the code of
+// the chosen profile. In process: this OS refuses msi for its 8-bit exit
+// status, which a call of run does not go through.
+func TestFlagErrorsInChosenProfile(t *testing.T) {
+	narrow := narrowExitStatus
+	narrowExitStatus = false
+	defer func() { narrowExitStatus = narrow }()
+	for _, args := range [][]string{
+		{"run", "--max-attempts", "0", "--exit-codes", "msi", "--", "true"},
+		{"run", "--job", "", "--exit-codes", "msi", "--", "true"},
+		{"status", "--verify-timeout", "0", "--exit-codes", "msi", "--job", "j"},
+		{"mark", "--textfile", "/nonexistent", "--exit-codes", "msi", "--job", "j", "--state", "failed"},
+	} {
+		var stderr strings.Builder
+		code := run(append([]string{"upwrap"}, args...), strings.NewReader(""), io.Discard, &stderr)
+		if want := kindUsage.code(profileMSI); code != want {
+			t.Errorf("%q: exit %d, want msi's usage code %d; stderr:\n%s", args, code, want, stderr.String())
+		}
 	}
 }

@@ -22,9 +22,6 @@ func pendingCommand(c *cliState) *cli.Command {
 			exitCodesFlag(),
 		},
 		Action: func(ctx *cli.Context) error {
-			if err := c.setProfile(ctx); err != nil {
-				return err
-			}
 			if ctx.Args().Len() > 0 {
 				return usageError{fmt.Sprintf("pending takes no arguments (got %q)", ctx.Args().First())}
 			}
