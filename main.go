@@ -176,9 +176,9 @@ func printError(w io.Writer, err error) {
 	// ErrUsage only selects the exit code and the hint; the message says
 	// what was wrong.
 	msg = strings.TrimPrefix(msg, wrap.ErrUsage.Error()+": ")
-	fmt.Fprintf(w, "upwrap: error: %s\n", msg)
+	journal.Say(w, journal.Err, "upwrap: error: "+msg)
 	if h := hintFor(err); h != "" {
-		fmt.Fprintf(w, "upwrap: hint: %s\n", h)
+		journal.Say(w, journal.Info, "upwrap: hint: "+h)
 	}
 }
 

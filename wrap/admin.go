@@ -91,7 +91,7 @@ func Mark(ctx context.Context, o MarkOptions, probe detect.Probe) (*Result, erro
 	}
 	// Room an upwrap that died left for this job is of no use now.
 	j.store.Release(j.id)
-	log.event("state recorded", "state", string(n.State), "reason", n.Reason, "source", n.Source)
+	log.event(recordedEvent(n.State), "state", string(n.State), "reason", n.Reason, "source", n.Source)
 	return j.result(outcome, n), nil
 }
 

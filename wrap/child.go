@@ -94,10 +94,10 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	cmd.Stdout, cmd.Stderr = outs.w[0], outs.w[1]
 	tr := newTree(cmd, opts.WaitTree, opts.Stdin)
 	tr.onDaemon = func(pid int, name string) {
-		log.event("daemon left running: not part of the process tree", "pid", pid, "name", name)
+		log.event(evDaemonLeftRunning, "pid", pid, "name", name)
 	}
 	// Logged before the start, so that no output of the child precedes it.
-	log.event("starting the child", "argv", opts.Argv, "attempt", running.Attempts)
+	log.event(evStartingChild, "argv", opts.Argv, "attempt", running.Attempts)
 	if err := cmd.Start(); err != nil {
 		outs.close()
 		tr.restore()
@@ -111,12 +111,12 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	id := tr.identity()
 	running.Child = &id
 	if err := j.write(&running); err != nil {
-		log.event("could not record the child's identity", "error", err.Error())
+		log.event(evIdentityNotRecorded, "error", err.Error())
 	}
 	crashpoint.Hit("after-child-start")
-	log.event("child started", "child_pid", cmd.Process.Pid)
+	log.event(evChildStarted, "child_pid", cmd.Process.Pid)
 	if n := tr.startNote(); n != "" {
-		log.event("upwrap runs in another job", "note", n)
+		log.event(evInAnotherJob, "note", n)
 	}
 	j.report(WaitChild, running.Attempts)
 	started := time.Now()
@@ -171,7 +171,7 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 	// from the probe's watcher (sig nil), which is recorded before the
 	// watcher answers the OS.
 	logNotice := func(n detect.Notice) {
-		log.event("termination notice", "signal", n.Signal, "confirmed", n.Confirmed, "witness", n.Witness, "detail", n.Detail)
+		log.event(evTerminationNotice, "signal", n.Signal, "confirmed", n.Confirmed, "witness", n.Witness, "detail", n.Detail)
 	}
 	// recordNotice writes a notice's record: on the shutdown path the write
 	// comes first, and the log (which may reach the system log) after it.
@@ -179,7 +179,7 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 		err := j.write(r)
 		logNotice(n)
 		if err != nil {
-			log.event("could not record the shutdown notice", "error", err.Error())
+			log.event(evNoticeNotRecorded, "error", err.Error())
 			return
 		}
 		noticeRec = r
@@ -208,11 +208,11 @@ func runChild(ctx context.Context, j *job, opts Options, prev *marker.Record, bo
 			// An unconfirmed window notice (WM_QUERYENDSESSION) is no
 			// operator's stop: wait, the boot identity decides later.
 			logNotice(n)
-			log.event("unconfirmed notice; still waiting for the child", "signal", n.Signal)
+			log.event(evUnconfirmedNotice, "signal", n.Signal)
 		default:
 			logNotice(n)
 			cancelled = "signal:" + n.Signal
-			log.event("operator's stop: forwarding to the process tree", "signal", n.Signal)
+			log.event(evOperatorStop, "signal", n.Signal)
 			tr.signal(sig)
 		}
 	}
@@ -224,32 +224,32 @@ wait:
 		case <-exited:
 			exited, treeWait = nil, time.After(treeGrace)
 		case <-tr.stopped:
-			log.event("the command was stopped at the terminal; stopping upwrap with it")
+			log.event(evStoppedAtTerminal)
 			tr.suspend()
-			log.event("continued")
+			log.event(evContinued)
 		case <-tstp:
-			log.event("stop signal; stopping the command and upwrap")
+			log.event(evStopSignal)
 			tr.suspend()
-			log.event("continued")
+			log.event(evContinued)
 		case <-treeWait:
 			treeWait = nil
 			phase = WaitTree
 			j.report(WaitTree, running.Attempts)
 		case <-heartbeat:
-			log.event("heartbeat", "waiting_for", phase.String(), "elapsed", time.Since(started).Round(time.Second).String())
+			log.event(evHeartbeat, "waiting_for", phase.String(), "elapsed", time.Since(started).Round(time.Second).String())
 		case <-timeout:
 			timedOut = true
-			log.event("timeout; killing the process tree", "timeout", opts.Timeout.String())
+			log.event(evTimeout, "timeout", opts.Timeout.String())
 			tr.kill()
 		case sig := <-sigs:
 			if isInterrupt(sig) {
 				interrupts++
 				cancelled = "signal:" + detect.SignalName(sig)
 				if interrupts == 1 {
-					log.event("interrupt: forwarding to the process tree", "signal", detect.SignalName(sig))
+					log.event(evInterrupt, "signal", detect.SignalName(sig))
 					tr.signal(sig)
 				} else {
-					log.event("second interrupt: killing the process tree")
+					log.event(evSecondInterrupt)
 					tr.kill()
 				}
 				continue
@@ -270,7 +270,7 @@ wait:
 	ps := cmd.ProcessState
 	code := int64(ps.ExitCode())
 	sig := exitSignal(ps)
-	log.event("child exited", "exit_code", code, "signal", sig)
+	log.event(evChildExited, "exit_code", code, "signal", sig)
 
 	win := &shutdownWindow{
 		sigs: sigs, notices: notices, probe: j.probe, grace: opts.shutdownGrace(), log: log,
@@ -279,7 +279,7 @@ wait:
 			if isInterrupt(s) {
 				// The child has ended: nothing left to forward to.
 				cancelled = "signal:" + detect.SignalName(s)
-				log.event("interrupt after the child ended", "signal", detect.SignalName(s))
+				log.event(evInterruptAfterEnd, "signal", detect.SignalName(s))
 				return
 			}
 			onNotice(j.probe.ShutdownNotice(ctx, s), s)
@@ -307,7 +307,7 @@ wait:
 	outcome := d.outcome
 	switch d.act {
 	case exitKeepNotice:
-		log.event("child ended at the shutdown; the notice's record stands", "state", string(noticeRec.State), "exit_code", code, "signal", sig)
+		log.event(evNoticeRecordStands, "state", string(noticeRec.State), "exit_code", code, "signal", sig)
 		res := j.result(outcome, noticeRec)
 		res.Started = true
 		return res, nil
@@ -351,10 +351,10 @@ wait:
 // When it cannot be written, the error says how the job ended.
 func (j *job) recordFinal(r *marker.Record, o Outcome, log *jobLog) (*Result, error) {
 	if err := j.writeFinal(r, log); err != nil {
-		log.event("could not record the outcome", "state", string(r.State), "reason", r.Reason, "error", err.Error())
+		log.event(evRecordFailed, "state", string(r.State), "reason", r.Reason, "error", err.Error())
 		return nil, fmt.Errorf("job %s ended %s (%s), but the record could not be written within %s: %w", j.id, r.State, r.Reason, j.recordRetry, err)
 	}
-	log.event("state recorded", "state", string(r.State), "reason", r.Reason, "source", r.Source)
+	log.event(recordedEvent(r.State), "state", string(r.State), "reason", r.Reason, "source", r.Source)
 	return j.result(o, r), nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/upwrap/upwrap/detect"
+	"github.com/upwrap/upwrap/internal/journal"
 	"github.com/upwrap/upwrap/marker"
 )
 
@@ -20,7 +21,7 @@ func Run(ctx context.Context, opts Options, probe detect.Probe) (*Result, error)
 	tf := startTextfile(opts.Textfile, opts.StateDir, probe)
 	res, err := run(ctx, opts, probe, tf)
 	if terr := tf.close(); terr != nil && opts.Stderr != nil {
-		fmt.Fprintf(opts.Stderr, "upwrap: warning: %v\n", terr)
+		journal.Say(opts.Stderr, journal.Warning, fmt.Sprintf("upwrap: warning: %v", terr))
 	}
 	return res, err
 }
@@ -48,9 +49,9 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 	j.recordRetry = opts.recordRetry()
 	var log *jobLog
 	j.say = func(msg string) {
-		log.event("warning", "warning", msg)
+		log.event(evWarning, "warning", msg)
 		if opts.Stderr != nil {
-			fmt.Fprintf(opts.Stderr, "upwrap: warning: %s\n", msg)
+			journal.Say(opts.Stderr, journal.Warning, "upwrap: warning: "+msg)
 		}
 	}
 	hash := marker.ArgvHash(opts.Argv)
@@ -118,7 +119,7 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 	}
 
 	if busy, why := machineBusy(ctx, probe); busy {
-		log.event("machine busy; not starting", "why", why)
+		log.event(evMachineBusy, "why", why)
 		return j.result(Busy, rec), nil
 	}
 	attempts := 0
@@ -141,7 +142,7 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 			if err := j.write(n); err != nil {
 				return nil, err
 			}
-			log.event("state recorded", "state", string(n.State), "reason", n.Reason)
+			log.event(recordedEvent(n.State), "state", string(n.State), "reason", n.Reason)
 			return j.result(Succeeded, n), nil
 		}
 	}
