@@ -172,7 +172,7 @@ func errorKey(err error) string {
 
 // printError prints err as "upwrap: error: ..." with a hint where one helps.
 func printError(w io.Writer, err error) {
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	msg := strings.ReplaceAll(withFlagNames(err), "\n", " ")
 	// ErrUsage only selects the exit code and the hint; the message says
 	// what was wrong.
 	msg = strings.TrimPrefix(msg, wrap.ErrUsage.Error()+": ")

@@ -87,7 +87,7 @@ func openJob(stateDir, id string, argv []string, create bool, probe detect.Probe
 	var jid marker.ID
 	if id == "" {
 		if len(argv) == 0 {
-			return nil, fmt.Errorf("%w: give --job ID or a command after --", ErrUsage)
+			return nil, &OptionError{Option: OptJob, Text: "give {option} ID or a command after --"}
 		}
 		jid = marker.DeriveID(argv)
 	} else {

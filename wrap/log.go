@@ -114,7 +114,7 @@ func openJobLog(j *job, opts Options, boot string) (*jobLog, error) {
 		if f != nil {
 			f.Close()
 		}
-		return nil, fmt.Errorf("%w: --log-format %q: use text, json or cmtrace", ErrUsage, opts.LogFormat)
+		return nil, &OptionError{Option: OptLogFormat, Value: opts.LogFormat, Text: "{option} {value_q}: use text, json or cmtrace"}
 	}
 	l.logger = slog.New(h).With("job", string(j.id), "boot", boot, "upwrap_pid", os.Getpid())
 	l.sys = openSystemLog()

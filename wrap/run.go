@@ -56,7 +56,8 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 	}
 	hash := marker.ArgvHash(opts.Argv)
 	if def := j.store.LogPath(j.id); opts.LogPath != "" && !sameFile(opts.LogPath, def) && inStateDir(j.store.Dir(), opts.LogPath) {
-		return nil, fmt.Errorf("%w: --log %s is inside the state directory %s; only the job's own log %s may be there: give a path outside it, or leave --log out", ErrUsage, opts.LogPath, j.store.Dir(), def)
+		return nil, &OptionError{Option: OptLogPath, Value: opts.LogPath, Facts: []string{j.store.Dir(), def},
+			Text: "{option} {value} is inside the state directory {1}; only the job's own log {2} may be there: give a path outside it, or leave {option} out"}
 	}
 
 	lock, err := j.store.TryLock(j.id)
@@ -83,7 +84,7 @@ func run(ctx context.Context, opts Options, probe detect.Probe, tf *textfile) (*
 	if opts.Registry {
 		if err := j.store.EnableMirror(j.id); err != nil {
 			if errors.Is(err, marker.ErrMirrorUnsupported) {
-				return nil, fmt.Errorf("%w: --registry: %w", ErrUsage, err)
+				return nil, &OptionError{Option: OptRegistry, Text: "{option}", Err: err}
 			}
 			return nil, err
 		}

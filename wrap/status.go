@@ -39,7 +39,7 @@ type Query struct {
 // nil, and a named job is listed so that it reads as having no record.
 func (q Query) ids() (*marker.Store, []marker.ID, error) {
 	if !q.All && q.Job == "" {
-		return nil, nil, fmt.Errorf("%w: give --job ID or --all", ErrUsage)
+		return nil, nil, &OptionError{Option: OptJob, Also: OptAll, Text: "give {option} ID or {also}"}
 	}
 	var id marker.ID
 	if !q.All {
