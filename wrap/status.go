@@ -111,7 +111,7 @@ func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 }
 
 // Resume writes the effective state of each job whose state a restart
-// decides (DESIGN §3): run at boot, it finalizes jobs whose reboot happened.
+// decides (docs/design.md §3): run at boot, it finalizes jobs whose reboot happened.
 // A job another upwrap holds is reported Busy and left alone.
 func Resume(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error) {
 	st, ids, err := q.ids()
