@@ -114,7 +114,7 @@ func openJobLog(j *job, opts Options, boot string) (*jobLog, error) {
 		if f != nil {
 			f.Close()
 		}
-		return nil, fmt.Errorf("%w: --log-format %q: use text, json or cmtrace", ErrUsage, opts.LogFormat)
+		return nil, &OptionError{Option: OptLogFormat, Value: opts.LogFormat, Text: "{option} {value_q}: use text, json or cmtrace"}
 	}
 	l.logger = slog.New(h).With("job", string(j.id), "boot", boot, "upwrap_pid", os.Getpid())
 	l.sys = openSystemLog()
@@ -171,37 +171,6 @@ func sniffLogFormat(path string) string {
 	return logText
 }
 
-// eventLevels are the levels of upwrap's events that are not information;
-// a recorded "failed" state is an error too (see levelOf).
-var eventLevels = map[string]slog.Level{
-	"termination notice":                                    slog.LevelWarn,
-	"interrupt: forwarding to the process tree":             slog.LevelWarn,
-	"second interrupt: killing the process tree":            slog.LevelWarn,
-	"operator's stop: forwarding to the process tree":       slog.LevelWarn,
-	"timeout; killing the process tree":                     slog.LevelWarn,
-	"machine busy; not starting":                            slog.LevelWarn,
-	"verify failed":                                         slog.LevelWarn,
-	"verify timed out; its process tree was killed":         slog.LevelWarn,
-	"could not record the child's identity":                 slog.LevelError,
-	"could not record the shutdown notice":                  slog.LevelError,
-	"could not record the outcome; retrying":                slog.LevelWarn,
-	"could not record the outcome":                          slog.LevelError,
-	"log stopped; the child's further output is not logged": slog.LevelWarn,
-	"warning": slog.LevelWarn,
-}
-
-// levelOf is the level of an event: warnings and errors stand out in every
-// format (CMTrace colours them).
-func levelOf(msg string, args []any) slog.Level {
-	if v, ok := argValue(args, "state"); ok && v == "failed" {
-		return slog.LevelError
-	}
-	if l, ok := eventLevels[msg]; ok {
-		return l
-	}
-	return slog.LevelInfo
-}
-
 // argValue finds key in slog-style alternating key/value arguments.
 func argValue(args []any, key string) (any, bool) {
 	for i := 0; i+1 < len(args); i += 2 {
@@ -212,16 +181,19 @@ func argValue(args []any, key string) (any, bool) {
 	return nil, false
 }
 
-// event logs one of upwrap's own events. A nil log discards it.
-func (l *jobLog) event(msg string, args ...any) {
+// event logs one of upwrap's own events, at the level eventTable gives it
+// (warnings and errors stand out in every format; CMTrace colours them),
+// and sends it to the system log when the table gives it an id. A nil log
+// discards it.
+func (l *jobLog) event(e event, args ...any) {
 	if l == nil {
 		return
 	}
-	level := levelOf(msg, args)
-	l.logger.Log(context.Background(), level, msg, args...)
+	spec := e.spec()
+	l.logger.Log(context.Background(), spec.level, spec.msg, args...)
 	l.noteStop()
 	if l.sys != nil {
-		if ev, ok := systemEventOf(l.job, l.boot, level, msg, args); ok {
+		if ev, ok := systemEventOf(l.job, l.boot, e, args); ok {
 			l.sys.Report(ev)
 		}
 	}
@@ -278,7 +250,7 @@ func (l *jobLog) noteStop() {
 	if why == "" {
 		return
 	}
-	l.event("log stopped; the child's further output is not logged", "reason", why)
+	l.event(evLogStopped, "reason", why)
 	if l.warn != nil {
 		l.warn("the job log stopped growing: " + why + "; the record is kept all the same")
 	}
