@@ -77,7 +77,8 @@ func querySystemd(ctx context.Context, root string, timeout time.Duration) (syst
 func querySystemdOn(ctx context.Context, root string) (systemdView, error) {
 	c, err := dialDBus(ctx, filepath.Join(root, "run/systemd/private"), false)
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			// No time is left for the bus.
 			return systemdView{}, fmt.Errorf("systemd private socket: %w", err)
 		}
 		bus, berr := dialDBus(ctx, filepath.Join(root, "run/dbus/system_bus_socket"), true)
