@@ -10,8 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func openLockFile(p string) (*os.File, error) {
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|noFollow|unix.O_CLOEXEC, 0o600)
+// openLockFile opens or creates (0600) the lock file name in dir, never
+// through a symbolic link, and checks it as a record is checked.
+func openLockFile(dir *os.File, name string) (*os.File, error) {
+	p := at(dir, name)
+	f, err := openAt(dir, name, os.O_RDWR|os.O_CREATE|noFollow, 0o600)
 	if err != nil {
 		if err := openError(p, err); errors.Is(err, ErrUntrusted) {
 			return nil, err

@@ -7,8 +7,15 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-func openLockFile(p string) (*os.File, error) {
-	return os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+// openLockFile opens or creates the lock file name in dir, relative to the
+// directory's handle (openAt); it inherits the directory's DACL.
+func openLockFile(dir *os.File, name string) (*os.File, error) {
+	h, err := openAt(dir, name, windows.GENERIC_READ|windows.GENERIC_WRITE,
+		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE, windows.FILE_OPEN_IF, windows.FILE_NON_DIRECTORY_FILE)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(h), at(dir, name)), nil
 }
 
 // lockFile takes an exclusive LockFileEx lock on the first byte.
