@@ -143,6 +143,15 @@ func openStateDir(dir string) (*os.File, error) {
 			}
 			return nil, fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
 		}
+		if errors.Is(err, unix.EACCES) {
+			// Not even ours to read: say whose it is, as the check of an
+			// open directory would.
+			if fi, lerr := os.Lstat(dir); lerr == nil {
+				if cerr := checkOwner(dir, fi, "state directory"); cerr != nil {
+					return nil, cerr
+				}
+			}
+		}
 		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, unwrapPath(err))
 	}
 	fi, err := d.Stat()
