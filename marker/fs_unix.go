@@ -134,7 +134,7 @@ func makeStateDir(dir string) error { return os.Mkdir(dir, 0o700) }
 // (fstat): owned by the caller, not writable by group or others. The
 // descriptor is what the store uses from then on.
 func openStateDir(dir string) (*os.File, error) {
-	d, err := openAt(nil, dir, os.O_RDONLY|unix.O_DIRECTORY|noFollow|noBlock, 0)
+	d, err := openAt(nil, dir, os.O_RDONLY|unix.O_DIRECTORY|noFollow, 0)
 	if err != nil {
 		if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
 			// Which one: the name itself, not what it points to.
