@@ -73,8 +73,10 @@ func at(dir *os.File, name string) string {
 	return filepath.Join(dir.Name(), name)
 }
 
-// ntError turns an NTSTATUS into the Win32 error it maps to, so that
-// errors.Is(err, fs.ErrNotExist) and the retry rules see it.
+// ntError turns an NTSTATUS into the Win32 error it maps to
+// (RtlNtStatusToDosError,
+// https://learn.microsoft.com/en-us/windows/win32/api/winternl/nf-winternl-rtlntstatustodoserror),
+// so that errors.Is(err, fs.ErrNotExist) and the retry rules see it.
 func ntError(err error) error {
 	if st, ok := err.(windows.NTStatus); ok {
 		return st.Errno()
@@ -263,7 +265,9 @@ func removeAt(dir *os.File, name string) error {
 }
 
 // statAt returns the size of name in dir and whether it is a regular file
-// (a reparse point is not followed).
+// (a reparse point is not followed: neither a directory nor a reparse
+// point in BY_HANDLE_FILE_INFORMATION's attributes,
+// https://learn.microsoft.com/en-us/windows/win32/api/fileapi/ns-fileapi-by_handle_file_information).
 func statAt(dir *os.File, name string) (size int64, regular bool, err error) {
 	h, err := openAt(dir, name, windows.FILE_READ_ATTRIBUTES,
 		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE, windows.FILE_OPEN, 0)

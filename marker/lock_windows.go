@@ -18,7 +18,9 @@ func openLockFile(dir *os.File, name string) (*os.File, error) {
 	return os.NewFile(uintptr(h), at(dir, name)), nil
 }
 
-// lockFile takes an exclusive LockFileEx lock on the first byte.
+// lockFile takes an exclusive LockFileEx lock on the first byte, failing
+// at once when another handle holds it (LOCKFILE_FAIL_IMMEDIATELY,
+// https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-lockfileex).
 func lockFile(f *os.File) error {
 	ol := new(windows.Overlapped)
 	err := windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
