@@ -38,8 +38,13 @@ func dirFD(dir *os.File) int {
 	if dir == nil {
 		return unix.AT_FDCWD
 	}
-	return int(dir.Fd())
+	return descriptorOf(dir)
 }
+
+// descriptorOf is the fault-injection seam of the state directory's
+// handle: the upwrap_pathdir build (a negative control) replaces it.
+// Production code never changes it.
+var descriptorOf = func(dir *os.File) int { return int(dir.Fd()) }
 
 // at is the path of name in dir, for messages and the name of an os.File.
 func at(dir *os.File, name string) string {
