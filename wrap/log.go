@@ -72,12 +72,12 @@ func openJobLog(j *job, opts Options, boot string) (*jobLog, error) {
 	if path != def && inStateDir(j.store.Dir(), path) {
 		err = fmt.Errorf("%s is inside the state directory %s, where only records and their own logs belong", path, j.store.Dir())
 	} else {
-		f, err = marker.OpenLog(path)
+		f, err = openLogFile(j, path, def)
 	}
 	if err != nil && path != def && !errors.Is(err, marker.ErrUntrusted) {
 		j.warnf("the log %s cannot be used (%v); logging to %s instead", path, unwrapPathErr(err), def)
 		path = def
-		f, err = marker.OpenLog(path)
+		f, err = openLogFile(j, path, def)
 	}
 	switch {
 	case errors.Is(err, marker.ErrUntrusted):
@@ -349,4 +349,13 @@ func (t *teeWriter) flush() {
 		t.emit(t.partial)
 		t.partial = nil
 	}
+}
+
+// openLogFile opens the log at path: the job's default log (def) relative
+// to the state directory's handle, any other by its path.
+func openLogFile(j *job, path, def string) (*os.File, error) {
+	if path == def {
+		return j.store.OpenLog(j.id)
+	}
+	return marker.OpenLog(path)
 }
