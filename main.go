@@ -47,13 +47,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // printError prints err as "upwrap: error: ..." with a hint where one helps.
 func printError(w io.Writer, err error) {
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	msg := strings.ReplaceAll(withFlagNames(err), "\n", " ")
 	// ErrUsage only selects the exit code and the hint; the message says
 	// what was wrong.
 	msg = strings.TrimPrefix(msg, wrap.ErrUsage.Error()+": ")
-	fmt.Fprintf(w, "upwrap: error: %s\n", msg)
+	journal.Say(w, journal.Err, "upwrap: error: "+msg)
 	if h := hintFor(err); h != "" {
-		fmt.Fprintf(w, "upwrap: hint: %s\n", h)
+		journal.Say(w, journal.Info, "upwrap: hint: "+h)
 	}
 }
 

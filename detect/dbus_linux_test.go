@@ -7,114 +7,139 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestDBusRoundTrip encodes values and decodes them back, through a whole
-// message, for every type upwrap's D-Bus code knows.
-func TestDBusRoundTrip(t *testing.T) {
-	tests := []struct {
-		sig  string
-		body []any
-	}{
-		{"", nil},
-		{"s", []any{"hello"}},
-		{"ss", []any{"org.freedesktop.systemd1.Manager", "SystemState"}},
-		{"ybnqiuxtd", []any{byte(7), true, int16(-2), uint16(3), int32(-4), uint32(5), int64(-6), uint64(7), 0.5}},
-		{"og", []any{"/org/freedesktop/systemd1", "a(usssoo)"}},
-		{"v", []any{dbusVariant{Sig: "s", Value: "stopping"}}},
-		{"v", []any{dbusVariant{Sig: "as", Value: []any{"a", "bc"}}}},
-		{"a(usssoo)", []any{[]any{
-			[]any{uint32(1), "reboot.target", "start", "waiting", "/org/freedesktop/systemd1/job/1", "/org/freedesktop/systemd1/unit/reboot_2etarget"},
-			[]any{uint32(2), "a.service", "stop", "running", "/j/2", "/u/a"},
-		}}},
-		{"a(usssoo)", []any{[]any{}}},
-		{"ya{sv}", []any{byte(1), []any{[]any{"k", dbusVariant{Sig: "t", Value: uint64(9)}}}}},
-		{"aay", []any{[]any{[]any{byte(1)}, []any{}}}},
-	}
-	for _, tt := range tests {
-		m := &dbusMessage{Type: dbusMethodReturn, Serial: 9, ReplySerial: 3, Signature: tt.sig, Body: tt.body}
-		b, err := m.marshal()
-		if err != nil {
-			t.Errorf("%q: marshal: %v", tt.sig, err)
-			continue
-		}
-		got, err := readDBusMessage(bytes.NewReader(b))
-		if err != nil {
-			t.Errorf("%q: read: %v", tt.sig, err)
-			continue
-		}
-		if diff := cmp.Diff(m, got); diff != "" {
-			t.Errorf("%q: round trip (-want +got):\n%s", tt.sig, diff)
-		}
-	}
-}
-
-// TestDBusRefuses checks that values that do not fit their signature are
-// refused when encoding, and broken messages when decoding: an error, never
-// a panic or a guess.
-func TestDBusRefuses(t *testing.T) {
-	for _, tt := range []struct {
-		sig  string
-		body []any
-	}{
-		{"s", []any{uint32(1)}},
-		{"s", nil},
-		{"u", []any{uint32(1), uint32(2)}},
-		{"(su)", []any{[]any{"x"}}},
-		{"a", []any{[]any{}}},
-		{"(", []any{nil}},
-		{"h", []any{uint32(0)}},
-		{"v", []any{dbusVariant{Sig: "ss", Value: "x"}}},
-	} {
-		m := &dbusMessage{Type: dbusMethodCall, Serial: 1, Path: "/", Member: "X", Signature: tt.sig, Body: tt.body}
-		if _, err := m.marshal(); err == nil {
-			t.Errorf("marshal %q %v: no error", tt.sig, tt.body)
-		}
-	}
-	good, err := (&dbusMessage{Type: dbusMethodReturn, Serial: 2, ReplySerial: 1, Signature: "a(usssoo)", Body: []any{[]any{
-		[]any{uint32(1), "reboot.target", "start", "waiting", "/j/1", "/u/1"},
-	}}}).marshal()
-	if err != nil {
+// encodeReply is the bytes of a method return holding body, as godbus
+// writes it.
+func encodeReply(t testing.TB, body ...any) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := writeDBusMessage(&b, dbusReply(1, body...), 2); err != nil {
 		t.Fatal(err)
 	}
-	broken := map[string][]byte{
-		"empty":          nil,
-		"truncated":      good[:len(good)-3],
-		"bad endianness": append([]byte{'x'}, good[1:]...),
-		"bad version":    append(append([]byte{}, good[:3]...), append([]byte{2}, good[4:]...)...),
-		"huge body":      append(append([]byte{}, good[:4]...), append([]byte{0xff, 0xff, 0xff, 0x7f}, good[8:]...)...),
+	return b.Bytes()
+}
+
+// TestSystemdReplies turns replies, encoded and decoded by godbus, into
+// what systemd says: the right types become a state or jobs, anything else
+// an error, never a guess.
+func TestSystemdReplies(t *testing.T) {
+	type other struct{ A, B string }
+	tests := []struct {
+		name     string
+		body     []any
+		state    string
+		stateErr bool
+		jobs     []systemdJob
+		jobsErr  bool
+	}{
+		{name: "state", body: []any{dbus.MakeVariant("stopping")}, state: "stopping", jobsErr: true},
+		{name: "state of another type", body: []any{dbus.MakeVariant(uint32(3))}, stateErr: true, jobsErr: true},
+		{name: "state not in a variant", body: []any{"stopping"}, stateErr: true, jobsErr: true},
+		{name: "two values", body: []any{dbus.MakeVariant("stopping"), "x"}, stateErr: true, jobsErr: true},
+		{name: "nothing", stateErr: true, jobsErr: true},
+		{name: "no jobs", body: []any{listJobsBody(nil)}, stateErr: true},
+		{name: "jobs", body: []any{listJobsBody([]systemdJob{
+			{Unit: "reboot.target", Type: "start", State: "waiting"},
+			{Unit: "a.service", Type: "stop", State: "running"},
+		})}, stateErr: true, jobs: []systemdJob{
+			{Unit: "reboot.target", Type: "start", State: "waiting"},
+			{Unit: "a.service", Type: "stop", State: "running"},
+		}},
+		{name: "jobs of another shape", body: []any{[]other{{"reboot.target", "start"}}}, stateErr: true, jobsErr: true},
+		{name: "a number for the unit", body: []any{[]struct {
+			ID, Unit    uint32
+			Type, State string
+			Job, Path   dbus.ObjectPath
+		}{{1, 'x', "start", "waiting", "/j/1", "/u/1"}}}, stateErr: true, jobsErr: true},
+		{name: "strings", body: []any{[]string{"reboot.target", "start"}}, stateErr: true, jobsErr: true},
 	}
-	for name, b := range broken {
-		if _, err := readDBusMessage(bytes.NewReader(b)); err == nil {
-			t.Errorf("%s: read without error", name)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := dbus.DecodeMessage(bytes.NewReader(encodeReply(t, tt.body...)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			state, err := systemState(m.Body)
+			if state != tt.state || (err != nil) != tt.stateErr {
+				t.Errorf("systemState = %q, %v; want %q, error %v", state, err, tt.state, tt.stateErr)
+			}
+			jobs, err := systemdJobs(m.Body)
+			if diff := cmp.Diff(tt.jobs, jobs); diff != "" || (err != nil) != tt.jobsErr {
+				t.Errorf("systemdJobs: err = %v, want error %v; jobs (-want +got):\n%s", err, tt.jobsErr, diff)
+			}
+		})
 	}
 }
 
-// FuzzReadDBusMessage feeds arbitrary bytes to the message reader: it may
-// refuse them, never panic.
-func FuzzReadDBusMessage(f *testing.F) {
-	for _, m := range []*dbusMessage{
-		{Type: dbusMethodReturn, Serial: 2, ReplySerial: 1, Signature: "v", Body: []any{dbusVariant{Sig: "s", Value: "running"}}},
-		{Type: dbusMethodReturn, Serial: 3, ReplySerial: 2, Signature: "a(usssoo)", Body: []any{[]any{[]any{uint32(1), "a", "b", "c", "/d", "/e"}}}},
-		{Type: dbusSignal, Serial: 4, Path: "/x", Interface: "a.b", Member: "C", Signature: "a{sv}", Body: []any{[]any{[]any{"k", dbusVariant{Sig: "ay", Value: []any{byte(1)}}}}}},
+// FuzzSystemdReply feeds arbitrary messages, seeded with replies godbus
+// encodes, through godbus's decoder and upwrap's reading of SystemState and
+// ListJobs: it may refuse them, never panic, and never name a shutdown the
+// reply does not state (docs/design.md §8, shutdown notices).
+func FuzzSystemdReply(f *testing.F) {
+	for _, body := range [][]any{
+		{dbus.MakeVariant("stopping")},
+		{dbus.MakeVariant("running")},
+		{dbus.MakeVariant(uint32(1))},
+		{listJobsBody(nil)},
+		{listJobsBody([]systemdJob{
+			{Unit: "shutdown.target", Type: "start", State: "waiting"},
+			{Unit: "reboot.target", Type: "start", State: "waiting"},
+		})},
+		{listJobsBody([]systemdJob{{Unit: "reboot.target", Type: "stop", State: "running"}})},
+		{[]string{"reboot.target", "start"}},
 	} {
-		b, err := m.marshal()
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+		f.Add(encodeReply(f, body...))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		readDBusMessage(bytes.NewReader(b))
+		m, err := dbus.DecodeMessage(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		var v systemdView
+		if state, err := systemState(m.Body); err == nil {
+			v.State = state
+		}
+		if jobs, err := systemdJobs(m.Body); err == nil {
+			v.Jobs = jobs
+		}
+		if w := v.witness(); w != "" && !replySays(m.Body, w) {
+			t.Fatalf("witness %q from a reply that does not say so: %#v", w, m.Body)
+		}
 	})
+}
+
+// replySays reports whether a decoded reply body states witness, read
+// without upwrap's decoding: the variant "stopping", or a struct in an
+// array whose unit is the target and whose job type is "start".
+func replySays(body []any, witness string) bool {
+	if len(body) != 1 {
+		return false
+	}
+	if witness == "systemd-state=stopping" {
+		v, ok := body[0].(dbus.Variant)
+		return ok && v.Value() == "stopping"
+	}
+	unit, ok := strings.CutPrefix(witness, "systemd-job=")
+	list := reflect.ValueOf(body[0])
+	if !ok || list.Kind() != reflect.Slice {
+		return false
+	}
+	for i := range list.Len() {
+		if f, ok := list.Index(i).Interface().([]any); ok && len(f) == 6 && f[1] == unit && f[2] == "start" {
+			return true
+		}
+	}
+	return false
 }
 
 // startDBusDaemon runs a private dbus-daemon on a socket in a new directory
@@ -157,40 +182,38 @@ func startDBusDaemon(t *testing.T) string {
 	return sock
 }
 
-// TestDBusDaemon talks to a real dbus-daemon: authentication, Hello, method
-// calls with and without arguments, variants, arrays and error replies.
+// TestDBusDaemon talks to a real dbus-daemon through dialDBus:
+// authentication, Hello, method calls with and without arguments, variants,
+// arrays, and error replies named by their error name.
 func TestDBusDaemon(t *testing.T) {
 	sock := startDBusDaemon(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	const bus = "org.freedesktop.DBus"
-	c, err := dialDBus(ctx, sock, bus, os.Geteuid())
+	c, err := dialDBus(ctx, sock, true)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
 	defer c.Close()
-	body, err := c.call(bus, "/org/freedesktop/DBus", bus, "GetId", "")
-	if err != nil {
-		t.Fatalf("GetId: %v", err)
+	obj := c.BusObject()
+	var id string
+	if err := obj.CallWithContext(ctx, bus+".GetId", 0).Store(&id); err != nil || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) {
+		t.Errorf("GetId = %q, %v; want one 32-digit hex id", id, err)
 	}
-	if len(body) != 1 || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(body[0].(string)) {
-		t.Errorf("GetId = %v, want one 32-digit hex id", body)
+	var has bool
+	if err := obj.CallWithContext(ctx, bus+".NameHasOwner", 0, bus).Store(&has); err != nil || !has {
+		t.Errorf("NameHasOwner(%s) = %v, %v; want true", bus, has, err)
 	}
-	body, err = c.call(bus, "/org/freedesktop/DBus", bus, "NameHasOwner", "s", bus)
-	if diff := cmp.Diff([]any{true}, body); err != nil || diff != "" {
-		t.Errorf("NameHasOwner(%s) = %v, %v (-want +got):\n%s", bus, body, err, diff)
+	var names []string
+	if err := obj.CallWithContext(ctx, bus+".ListNames", 0).Store(&names); err != nil || !slices.Contains(names, bus) {
+		t.Errorf("ListNames = %v, %v; want a list holding %s", names, err, bus)
 	}
-	body, err = c.call(bus, "/org/freedesktop/DBus", bus, "ListNames", "")
-	if err != nil || len(body) != 1 || !slices.Contains(body[0].([]any), any(bus)) {
-		t.Errorf("ListNames = %v, %v; want a list holding %s", body, err, bus)
+	var features dbus.Variant
+	if err := obj.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, bus, "Features").Store(&features); err != nil || features.Signature().String() != "as" {
+		t.Errorf("Get Features = %v, %v; want a variant of as", features, err)
 	}
-	body, err = c.call(bus, "/org/freedesktop/DBus", "org.freedesktop.DBus.Properties", "Get", "ss", bus, "Features")
-	if err != nil {
-		t.Errorf("Get Features: %v", err)
-	} else if v, ok := body[0].(dbusVariant); !ok || v.Sig != "as" {
-		t.Errorf("Get Features = %#v, want a variant of as", body)
-	}
-	if _, err := c.call(bus, "/org/freedesktop/DBus", bus, "NoSuchMethod", ""); err == nil || !strings.Contains(err.Error(), "UnknownMethod") {
+	err = obj.CallWithContext(ctx, bus+".NoSuchMethod", 0).Err
+	if err = callError(err); err == nil || !strings.Contains(err.Error(), "org.freedesktop.DBus.Error.UnknownMethod") {
 		t.Errorf("NoSuchMethod: err = %v, want an UnknownMethod error", err)
 	}
 }

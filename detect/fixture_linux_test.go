@@ -2,14 +2,19 @@ package detect
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/godbus/dbus/v5"
 )
 
 // dirEntry, given as a file's content to writeTree, makes a directory.
@@ -116,80 +121,57 @@ func (f *fakeSystemd) listen(t testing.TB, path string) {
 
 func (f *fakeSystemd) serve(c net.Conn) {
 	r := bufio.NewReader(c)
-	if b, err := r.ReadByte(); err != nil || b != 0 {
+	if !f.auth(c, r) {
 		return
 	}
-	line, err := r.ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "AUTH EXTERNAL ") {
-		return
-	}
-	if f.Reject {
-		c.Write([]byte("REJECTED EXTERNAL\r\n"))
-		return
-	}
-	if line, err = r.ReadString('\n'); err != nil || line != "BEGIN\r\n" {
-		return
-	}
-	c.Write([]byte("OK 0123456789abcdef0123456789abcdef\r\n"))
 	if f.Hang {
 		io.Copy(io.Discard, r) // until the client goes away
 		return
 	}
 	var serial uint32 = 100
-	send := func(m *dbusMessage) bool {
+	send := func(m *dbus.Message) bool {
 		serial++
-		m.Serial = serial
-		b, err := m.marshal()
-		if err != nil {
-			panic(err)
-		}
-		_, err = c.Write(b)
-		return err == nil
+		return writeDBusMessage(c, m, serial) == nil
 	}
 	hello := !f.Bus
-	var held *dbusMessage
+	var held *dbus.Message
 	for {
-		m, err := readDBusMessage(r)
+		m, err := dbus.DecodeMessage(r)
 		if err != nil {
 			return
 		}
+		member, _ := m.Headers[dbus.FieldMember].Value().(string)
+		iface, _ := m.Headers[dbus.FieldInterface].Value().(string)
+		dest, _ := m.Headers[dbus.FieldDestination].Value().(string)
 		f.mu.Lock()
-		f.calls = append(f.calls, m.Member+" "+m.Destination+" "+string('0'+m.Flags))
+		f.calls = append(f.calls, member+" "+dest+" "+string(rune('0'+m.Flags)))
 		f.mu.Unlock()
-		reply := &dbusMessage{Type: dbusMethodReturn, ReplySerial: m.Serial}
-		fail := func(name, text string) {
-			reply.Type, reply.ErrorName, reply.Signature, reply.Body = dbusError, name, "s", []any{text}
-		}
+		reply := dbusReply(m.Serial())
+		fail := func(name, text string) { reply = dbusErrorReply(m.Serial(), name, text) }
 		switch {
-		case m.Member == "Hello" && f.Bus:
+		case member == "Hello" && f.Bus:
 			hello = true
-			reply.Signature, reply.Body = "s", []any{":1.42"}
-			sig := &dbusMessage{Type: dbusSignal, Path: "/org/freedesktop/DBus", Interface: "org.freedesktop.DBus",
-				Member: "NameAcquired", Signature: "s", Body: []any{":1.42"}}
+			reply = dbusReply(m.Serial(), ":1.42")
+			sig := dbusSignal("/org/freedesktop/DBus", "org.freedesktop.DBus", "NameAcquired", ":1.42")
 			if !send(reply) || !send(sig) {
 				return
 			}
 			continue
 		case !hello:
 			fail("org.freedesktop.DBus.Error.AccessDenied", "Hello first")
-		case f.Bus && m.Destination != "org.freedesktop.systemd1":
-			fail("org.freedesktop.DBus.Error.ServiceUnknown", "no such name "+m.Destination)
-		case m.Member == "Get" && m.Signature == "ss" && m.Body[0] == "org.freedesktop.systemd1.Manager" && m.Body[1] == "SystemState":
-			reply.Signature, reply.Body = "v", []any{dbusVariant{Sig: "s", Value: f.State}}
-		case m.Member == "ListJobs" && m.Interface == "org.freedesktop.systemd1.Manager":
-			list := []any{}
-			for i, j := range f.Jobs {
-				list = append(list, []any{uint32(i + 1), j.Unit, j.Type, j.State,
-					"/org/freedesktop/systemd1/job/1", "/org/freedesktop/systemd1/unit/x"})
-			}
-			reply.Signature, reply.Body = "a(usssoo)", []any{list}
+		case f.Bus && dest != "org.freedesktop.systemd1":
+			fail("org.freedesktop.DBus.Error.ServiceUnknown", "no such name "+dest)
+		case member == "Get" && len(m.Body) == 2 && m.Body[0] == "org.freedesktop.systemd1.Manager" && m.Body[1] == "SystemState":
+			reply = dbusReply(m.Serial(), dbus.MakeVariant(f.State))
+		case member == "ListJobs" && iface == "org.freedesktop.systemd1.Manager":
+			reply = dbusReply(m.Serial(), listJobsBody(f.Jobs))
 		default:
-			fail("org.freedesktop.DBus.Error.UnknownMethod", "unknown "+m.Member)
+			fail("org.freedesktop.DBus.Error.UnknownMethod", "unknown "+member)
 		}
 		if f.Bus {
 			// A bus delivers signals of its own among the replies.
-			sig := &dbusMessage{Type: dbusSignal, Path: "/org/freedesktop/systemd1", Interface: "org.freedesktop.systemd1.Manager",
-				Member: "JobRemoved", Signature: "uoss", Body: []any{uint32(7), "/org/freedesktop/systemd1/job/7", "x.service", "done"}}
+			sig := dbusSignal("/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "JobRemoved",
+				uint32(7), dbus.ObjectPath("/org/freedesktop/systemd1/job/7"), "x.service", "done")
 			if !send(sig) {
 				return
 			}
@@ -208,6 +190,100 @@ func (f *fakeSystemd) serve(c net.Conn) {
 			held = nil
 		}
 	}
+}
+
+// auth plays the server's side of SASL EXTERNAL the way dbus-daemon and
+// sd-bus do: a bare AUTH is answered with the mechanisms on offer; EXTERNAL
+// with no identity gets an empty challenge, and the client's empty answer
+// (or an identity given at once) means the uid on the socket, this process's
+// own (both ends are this test), which is accepted unless f.Reject. It
+// reports whether the client is in.
+func (f *fakeSystemd) auth(c net.Conn, r *bufio.Reader) bool {
+	if b, err := r.ReadByte(); err != nil || b != 0 {
+		return false
+	}
+	uid := hex.EncodeToString([]byte(strconv.Itoa(os.Geteuid())))
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return false
+		}
+		switch line = strings.TrimSuffix(line, "\r\n"); line {
+		case "AUTH EXTERNAL":
+			c.Write([]byte("DATA\r\n"))
+			continue
+		case "AUTH EXTERNAL " + uid, "DATA", "DATA " + uid:
+			if f.Reject {
+				c.Write([]byte("REJECTED EXTERNAL\r\n"))
+				continue
+			}
+			c.Write([]byte("OK 0123456789abcdef0123456789abcdef\r\n"))
+			line, err = r.ReadString('\n')
+			return err == nil && line == "BEGIN\r\n"
+		}
+		if strings.HasPrefix(line, "AUTH") {
+			c.Write([]byte("REJECTED EXTERNAL\r\n"))
+		} else {
+			c.Write([]byte("ERROR\r\n"))
+		}
+	}
+}
+
+// listJobsBody is ListJobs' a(usssoo) for jobs.
+func listJobsBody(jobs []systemdJob) any {
+	type job struct {
+		ID                uint32
+		Unit, Type, State string
+		Job, UnitPath     dbus.ObjectPath
+	}
+	list := []job{}
+	for i, j := range jobs {
+		list = append(list, job{uint32(i + 1), j.Unit, j.Type, j.State,
+			"/org/freedesktop/systemd1/job/1", "/org/freedesktop/systemd1/unit/x"})
+	}
+	return list
+}
+
+// dbusReply is a method return to the call with serial, holding body.
+func dbusReply(serial uint32, body ...any) *dbus.Message {
+	m := &dbus.Message{Type: dbus.TypeMethodReply, Body: body, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldReplySerial: dbus.MakeVariant(serial),
+	}}
+	if len(body) > 0 {
+		m.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.SignatureOf(body...))
+	}
+	return m
+}
+
+// dbusErrorReply is the error name, with text, in answer to serial.
+func dbusErrorReply(serial uint32, name, text string) *dbus.Message {
+	m := dbusReply(serial, text)
+	m.Type = dbus.TypeError
+	m.Headers[dbus.FieldErrorName] = dbus.MakeVariant(name)
+	return m
+}
+
+// dbusSignal is a signal from path.
+func dbusSignal(path dbus.ObjectPath, iface, member string, body ...any) *dbus.Message {
+	return &dbus.Message{Type: dbus.TypeSignal, Body: body, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldPath:      dbus.MakeVariant(path),
+		dbus.FieldInterface: dbus.MakeVariant(iface),
+		dbus.FieldMember:    dbus.MakeVariant(member),
+		dbus.FieldSignature: dbus.MakeVariant(dbus.SignatureOf(body...)),
+	}}
+}
+
+// writeDBusMessage encodes m with godbus, little-endian, under serial (a
+// godbus connection numbers what it sends itself; a server's messages are
+// numbered here), and writes it to w.
+func writeDBusMessage(w io.Writer, m *dbus.Message, serial uint32) error {
+	var b bytes.Buffer
+	if err := m.EncodeTo(&b, binary.LittleEndian); err != nil {
+		panic(err) // the fake's own messages are valid
+	}
+	binary.LittleEndian.PutUint32(b.Bytes()[8:], serial)
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 // Calls returns the method calls f received, once the clients it served

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// ShutdownNotice implements [Probe].
+// ShutdownNotice implements [Probe] (docs/design.md §8, shutdown notices).
 //
 // When systemd is the init system and answers within 50 ms (over its
 // private socket, or the system bus), its word decides: the manager state

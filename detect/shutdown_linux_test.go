@@ -304,7 +304,7 @@ func TestShutdownNoticeSystemd(t *testing.T) {
 			name:    "systemd hangs and nothing else says so",
 			private: &fakeSystemd{Hang: true},
 			want:    Notice{Signal: "SIGTERM"},
-			detail:  "i/o timeout",
+			detail:  "no answer within",
 		},
 	}
 	for _, tt := range tests {

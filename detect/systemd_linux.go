@@ -47,109 +47,48 @@ func systemdBooted(root string) bool {
 
 // querySystemd asks systemd for its state and its job queue: first over its
 // private socket (root only; it works until PID 1 leaves for the final
-// shutdown), then over the system bus. It never takes longer than timeout
-// (defaultSystemdTimeout when zero) or ctx allows.
+// shutdown), then over the system bus (docs/design.md §8). It never takes
+// longer than timeout (defaultSystemdTimeout when zero) or ctx allows: a
+// systemd that does not answer in time is reported as such, and the caller
+// asks the files instead.
 func querySystemd(ctx context.Context, root string, timeout time.Duration) (systemdView, error) {
 	if timeout <= 0 {
 		timeout = defaultSystemdTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	uid := os.Geteuid()
-	c, err := dialDBus(ctx, filepath.Join(root, "run/systemd/private"), "", uid)
+	v, err := querySystemdOn(ctx, root)
+	switch {
+	case err == nil:
+		return v, nil
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
+		// Which of the socket's deadline, the connection closed at the
+		// context's end or the context fails the call first is a race;
+		// what it means is not.
+		return systemdView{}, fmt.Errorf("no answer within %v: %w", timeout, err)
+	case ctx.Err() != nil:
+		return systemdView{}, fmt.Errorf("%w: %w", ctx.Err(), err)
+	}
+	return systemdView{}, err
+}
+
+// querySystemdOn asks over the private socket, or over the system bus when
+// the private socket cannot be used (not there, or not ours to use).
+func querySystemdOn(ctx context.Context, root string) (systemdView, error) {
+	c, err := dialDBus(ctx, filepath.Join(root, "run/systemd/private"), false)
 	if err != nil {
-		if ctx.Err() != nil || isTimeout(err) {
+		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			// No time is left for the bus.
 			return systemdView{}, fmt.Errorf("systemd private socket: %w", err)
 		}
-		bus, berr := dialDBus(ctx, filepath.Join(root, "run/dbus/system_bus_socket"), "org.freedesktop.systemd1", uid)
+		bus, berr := dialDBus(ctx, filepath.Join(root, "run/dbus/system_bus_socket"), true)
 		if berr != nil {
 			return systemdView{}, fmt.Errorf("systemd private socket: %w; system bus: %w", err, berr)
 		}
 		c = bus
 	}
 	defer c.Close()
-	return systemdAsk(c)
-}
-
-// systemdAsk reads SystemState and the job queue from the manager. Both
-// calls go out at once: one round trip to PID 1, which may be busy at
-// shutdown.
-func systemdAsk(c *dbusConn) (systemdView, error) {
-	const (
-		path    = "/org/freedesktop/systemd1"
-		manager = "org.freedesktop.systemd1.Manager"
-	)
-	var v systemdView
-	get, err := c.send(c.dest, path, "org.freedesktop.DBus.Properties", "Get", "ss", manager, "SystemState")
-	if err != nil {
-		return v, fmt.Errorf("systemd: %w", err)
-	}
-	list, err := c.send(c.dest, path, manager, "ListJobs", "")
-	if err != nil {
-		return v, fmt.Errorf("systemd: %w", err)
-	}
-	body, err := c.await(get, "Get")
-	if err != nil {
-		return v, fmt.Errorf("systemd: %w", err)
-	}
-	state, ok := variantString(body)
-	if !ok {
-		return v, errors.New("systemd: SystemState is not a string")
-	}
-	v.State = state
-	if state == "stopping" {
-		return v, nil
-	}
-	if body, err = c.await(list, "ListJobs"); err != nil {
-		return v, fmt.Errorf("systemd: %w", err)
-	}
-	jobs, err := parseSystemdJobs(body)
-	if err != nil {
-		return v, err
-	}
-	v.Jobs = jobs
-	return v, nil
-}
-
-// variantString unpacks a Properties.Get reply holding a string.
-func variantString(body []any) (string, bool) {
-	if len(body) != 1 {
-		return "", false
-	}
-	v, ok := body[0].(dbusVariant)
-	if !ok {
-		return "", false
-	}
-	s, ok := v.Value.(string)
-	return s, ok
-}
-
-// parseSystemdJobs unpacks ListJobs' a(usssoo): id, unit, type, state, job
-// path, unit path.
-func parseSystemdJobs(body []any) ([]systemdJob, error) {
-	bad := errors.New("systemd: ListJobs reply is not a(usssoo)")
-	if len(body) != 1 {
-		return nil, bad
-	}
-	list, ok := body[0].([]any)
-	if !ok {
-		return nil, bad
-	}
-	var jobs []systemdJob
-	for _, item := range list {
-		f, ok := item.([]any)
-		if !ok || len(f) != 6 {
-			return nil, bad
-		}
-		unit, ok1 := f[1].(string)
-		typ, ok2 := f[2].(string)
-		state, ok3 := f[3].(string)
-		if !ok1 || !ok2 || !ok3 {
-			return nil, bad
-		}
-		jobs = append(jobs, systemdJob{Unit: unit, Type: typ, State: state})
-	}
-	return jobs, nil
+	return systemdAsk(ctx, c)
 }
 
 // witness names what in v says the machine is going down, or "" if nothing

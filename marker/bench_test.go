@@ -94,9 +94,14 @@ func BenchmarkReplaceFloor(b *testing.B) {
 		if err := os.Rename(tmp, dst); err != nil {
 			b.Fatal(err)
 		}
-		if err := syncDir(dir); err != nil {
+		d, err := os.Open(dir)
+		if err != nil {
 			b.Fatal(err)
 		}
+		if err := syncDir(d); err != nil {
+			b.Fatal(err)
+		}
+		d.Close()
 	}
 }
 

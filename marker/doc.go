@@ -21,9 +21,19 @@
 // failure before the rename returns an error and leaves the old record in
 // place.
 //
-// Trusted: the state directory is checked when the store is opened (on
-// Windows through the handle that then holds it against renames), and every
-// record and log when it is opened: no link, one name, the owner's alone.
+// Trusted: the state directory is opened once, by [Open], and checked
+// through that handle; every record and log is checked when it is opened:
+// no link, one name, the owner's alone.
+//
+// Anchored: every file in the state directory (record, temporary file,
+// spare, lock, the job's own log) is opened, created, renamed and removed
+// relative to the directory's handle (openat and its kin on Unix,
+// NtCreateFile with RootDirectory on Windows), never by path. A rename or
+// swap of the directory's path after [Open] does not redirect a write: it
+// lands in the directory that was opened and checked (on Windows the
+// rename itself is refused while the store holds the directory). Not
+// guaranteed: paths in messages ([Store.RecordPath]) are the path as given
+// and name whatever is there now.
 //
 // Idempotent: writing a record that is byte for byte the one on disk does
 // nothing at all.

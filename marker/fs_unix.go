@@ -5,8 +5,9 @@ package marker
 import (
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -20,33 +21,111 @@ const (
 	noBlock  = unix.O_NONBLOCK
 )
 
-// renameByHandle is false: a POSIX rename goes by path, after the close,
-// and the directory flush makes it durable.
+// renameByHandle is false: a POSIX rename goes by name (renameat, relative
+// to the state directory's descriptor), after the close, and the directory
+// flush makes it durable.
 const renameByHandle = false
 
-// createTempFile creates a temporary file for a record, 0600, never over an
-// existing file or through a symbolic link.
-func createTempFile(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
+// The state directory is a descriptor and every file in it is reached with
+// the *at calls relative to it (openat, renameat, unlinkat, fstatat), with
+// O_NOFOLLOW on the name itself. os.Root would do the relative part, but
+// it follows a symbolic link whose target stays inside the root, and a
+// record or a log must never be a link at all (docs/design.md §6).
+
+// dirFD is the descriptor of dir, or AT_FDCWD when there is none (a log
+// outside the state directory, given by path).
+func dirFD(dir *os.File) int {
+	if dir == nil {
+		return unix.AT_FDCWD
+	}
+	return descriptorOf(dir)
 }
 
-// renameDurable renames from over to. rename(2) is atomic and never fails
-// because another process holds either file, so there is nothing to retry;
-// f (closed) and deadline are unused.
-func renameDurable(f *os.File, from, to string, deadline time.Time) error {
-	return os.Rename(from, to)
+// descriptorOf is the fault-injection seam of the state directory's
+// handle: the upwrap_pathdir build (a negative control) replaces it.
+// Production code never changes it.
+var descriptorOf = func(dir *os.File) int { return int(dir.Fd()) }
+
+// at is the path of name in dir, for messages and the name of an os.File.
+func at(dir *os.File, name string) string {
+	if dir == nil {
+		return name
+	}
+	return filepath.Join(dir.Name(), name)
 }
 
-// syncDir flushes a directory so that a rename in it survives a power cut.
-// Filesystems that cannot sync a directory (EINVAL, ENOTSUP) are tolerated,
-// as restic does: there is nothing more a program can do on them.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+// openAt opens name relative to dir, retrying an interrupted call, and
+// returns it as an *os.File named by its path.
+func openAt(dir *os.File, name string, flag int, perm uint32) (*os.File, error) {
+	for {
+		fd, err := unix.Openat(dirFD(dir), name, flag|unix.O_CLOEXEC, perm)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "open", Path: at(dir, name), Err: err}
+		}
+		return os.NewFile(uintptr(fd), at(dir, name)), nil
+	}
+}
+
+// createTempFile creates the temporary file name in dir, 0600, never over
+// an existing file or through a symbolic link.
+func createTempFile(dir *os.File, name string) (*os.File, error) {
+	return openAt(dir, name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
+}
+
+// renameDurable renames from over to, both in dir. renameat(2) is atomic
+// and never fails because another process holds either file, so there is
+// nothing to retry; f (closed) and deadline are unused.
+func renameDurable(dir, f *os.File, from, to string, deadline time.Time) error {
+	return renameAt(dir, from, to)
+}
+
+// renameAt renames from to to, both names in dir.
+func renameAt(dir *os.File, from, to string) error {
+	if err := unix.Renameat(dirFD(dir), from, dirFD(dir), to); err != nil {
+		return &os.LinkError{Op: "renameat", Old: at(dir, from), New: at(dir, to), Err: err}
+	}
+	return nil
+}
+
+// removeAt removes name from dir.
+func removeAt(dir *os.File, name string) error {
+	if err := unix.Unlinkat(dirFD(dir), name, 0); err != nil {
+		return &fs.PathError{Op: "unlinkat", Path: at(dir, name), Err: err}
+	}
+	return nil
+}
+
+// statAt returns the size of name in dir and whether it is a regular file
+// (a symbolic link is not followed).
+func statAt(dir *os.File, name string) (size int64, regular bool, err error) {
+	var st unix.Stat_t
+	if err := unix.Fstatat(dirFD(dir), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return 0, false, &fs.PathError{Op: "fstatat", Path: at(dir, name), Err: err}
+	}
+	return st.Size, st.Mode&unix.S_IFMT == unix.S_IFREG, nil
+}
+
+// listNames returns the names in dir, read through a new descriptor of the
+// same directory (openat of "."), so that each listing starts at the
+// beginning.
+func listNames(dir *os.File) ([]string, error) {
+	d, err := openAt(dir, ".", os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOTSUP) {
+	return d.Readdirnames(-1)
+}
+
+// syncDir flushes the state directory, through its descriptor, so that a
+// rename in it survives a power cut. Filesystems that cannot sync a
+// directory (EINVAL, ENOTSUP) are tolerated, as restic does: there is
+// nothing more a program can do on them.
+func syncDir(dir *os.File) error {
+	if err := dir.Sync(); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOTSUP) {
 		return err
 	}
 	return nil
@@ -54,21 +133,42 @@ func syncDir(dir string) error {
 
 func makeStateDir(dir string) error { return os.Mkdir(dir, 0o700) }
 
-// checkDir refuses a state directory that is a symbolic link, not a
-// directory, not owned by the caller, or writable by group or others.
-// It holds nothing open (nil pin).
-func checkDir(dir string) (io.Closer, error) {
-	fi, err := os.Lstat(dir)
+// openStateDir opens the state directory once, refusing a symbolic link
+// (O_NOFOLLOW) and anything but a directory (O_DIRECTORY, which also keeps
+// a FIFO from blocking the open), and checks the open directory itself
+// (fstat): owned by the caller, not writable by group or others. The
+// descriptor is what the store uses from then on.
+func openStateDir(dir string) (*os.File, error) {
+	d, err := openAt(nil, dir, os.O_RDONLY|unix.O_DIRECTORY|noFollow, 0)
 	if err != nil {
+		if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+			// Which one: the name itself, not what it points to.
+			if fi, lerr := os.Lstat(dir); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+				return nil, fmt.Errorf("%w: state directory %s is a symbolic link; give the real path", ErrUntrusted, dir)
+			}
+			return nil, fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
+		}
+		if errors.Is(err, unix.EACCES) {
+			// Not even ours to read: say whose it is, as the check of an
+			// open directory would.
+			if fi, lerr := os.Lstat(dir); lerr == nil {
+				if cerr := checkOwner(dir, fi, "state directory"); cerr != nil {
+					return nil, cerr
+				}
+			}
+		}
 		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, unwrapPath(err))
 	}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		return nil, fmt.Errorf("%w: state directory %s is a symbolic link; give the real path", ErrUntrusted, dir)
+	fi, err := d.Stat()
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("%w: %s: %v", ErrStateDir, dir, unwrapPath(err))
 	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("%w: %s is not a directory", ErrStateDir, dir)
+	if err := checkOwner(dir, fi, "state directory"); err != nil {
+		d.Close()
+		return nil, err
 	}
-	return nil, checkOwner(dir, fi, "state directory")
+	return d, nil
 }
 
 func checkOwner(path string, fi os.FileInfo, what string) error {
@@ -76,54 +176,62 @@ func checkOwner(path string, fi os.FileInfo, what string) error {
 	if !ok {
 		return nil
 	}
-	if euid := os.Geteuid(); int(st.Uid) != euid {
-		return fmt.Errorf("%w: %s %s belongs to uid %d, not to uid %d running upwrap", ErrUntrusted, what, path, st.Uid, euid)
+	return checkOwnerIDs(path, int(st.Uid), fi.Mode().Perm(), fi.IsDir(), what)
+}
+
+func checkOwnerIDs(path string, uid int, perm os.FileMode, dir bool, what string) error {
+	if euid := os.Geteuid(); uid != euid {
+		return fmt.Errorf("%w: %s %s belongs to uid %d, not to uid %d running upwrap", ErrUntrusted, what, path, uid, euid)
 	}
-	if fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("%w: %s %s is writable by group or others (mode %04o); make it %s", ErrUntrusted, what, path, fi.Mode().Perm(), map[bool]string{true: "0700", false: "0600"}[fi.IsDir()])
+	if perm&0o022 != 0 {
+		return fmt.Errorf("%w: %s %s is writable by group or others (mode %04o); make it %s", ErrUntrusted, what, path, perm, map[bool]string{true: "0700", false: "0600"}[dir])
 	}
 	return nil
 }
 
-// openTrusted opens an existing file for reading without following a
-// symbolic link, and checks the open file: regular, the caller's, not
-// writable by group or others. O_NONBLOCK keeps a FIFO planted in the
-// state directory from blocking the open forever; it changes nothing for
-// the regular files that pass the check.
-func openTrusted(path string) (*os.File, error) { return openChecked(path, os.O_RDONLY) }
+// openTrusted opens the existing file name in dir for reading without
+// following a symbolic link, and checks the open file: regular, the
+// caller's, not writable by group or others. O_NONBLOCK keeps a FIFO
+// planted in the state directory from blocking the open forever; it
+// changes nothing for the regular files that pass the check.
+func openTrusted(dir *os.File, name string) (*os.File, error) {
+	return openChecked(dir, name, os.O_RDONLY)
+}
 
-// openChecked opens an existing file with mode (os.O_RDONLY or
-// os.O_WRONLY) and the checks of openTrusted.
-func openChecked(path string, mode int) (*os.File, error) {
-	f, err := os.OpenFile(path, mode|noFollow|noBlock, 0)
+// openChecked opens the existing file name in dir with mode (os.O_RDONLY
+// or os.O_WRONLY) and the checks of openTrusted.
+func openChecked(dir *os.File, name string, mode int) (*os.File, error) {
+	f, err := openAt(dir, name, mode|noFollow|noBlock, 0)
 	if err != nil {
-		return nil, openError(path, err)
+		return nil, openError(at(dir, name), err)
 	}
-	if err := checkOpenFile(f, path); err != nil {
+	if err := checkOpenFile(f, at(dir, name)); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return f, nil
 }
 
-// checkTrusted applies the checks of openTrusted to path without opening
-// it: not a symbolic link, a regular file, the caller's, not writable by
-// group or others.
-func checkTrusted(path string) error {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return err
+// checkTrusted applies the checks of openTrusted to name in dir without
+// opening it (fstatat, not following a symbolic link): a regular file,
+// one name only, the caller's, not writable by group or others.
+func checkTrusted(dir *os.File, name string) error {
+	path := at(dir, name)
+	var st unix.Stat_t
+	if err := unix.Fstatat(dirFD(dir), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return &fs.PathError{Op: "fstatat", Path: path, Err: err}
 	}
-	if fi.Mode()&os.ModeSymlink != 0 {
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFLNK:
 		return fmt.Errorf("%w: %s is a symbolic link", ErrUntrusted, path)
-	}
-	if !fi.Mode().IsRegular() {
+	case unix.S_IFREG:
+	default:
 		return fmt.Errorf("%w: %s is not a regular file", ErrUntrusted, path)
 	}
-	if err := checkLinks(path, fi); err != nil {
+	if err := checkLinkCount(path, uint64(st.Nlink)); err != nil {
 		return err
 	}
-	return checkOwner(path, fi, "file")
+	return checkOwnerIDs(path, int(st.Uid), os.FileMode(st.Mode&0o777), false, "file")
 }
 
 func checkOpenFile(f *os.File, path string) error {
@@ -144,21 +252,29 @@ func checkOpenFile(f *os.File, path string) error {
 // in the state directory makes a write through one name change a file
 // elsewhere (docs/design.md §6).
 func checkLinks(path string, fi os.FileInfo) error {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
-		return fmt.Errorf("%w: %s has %d hard links; a record or log has one name only", ErrUntrusted, path, st.Nlink)
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return checkLinkCount(path, uint64(st.Nlink))
 	}
 	return nil
 }
 
-// openAppendTrusted opens or creates (0600) a file for appending, with the
-// checks of openTrusted (and its O_NONBLOCK: opening a FIFO for writing
-// would otherwise wait for a reader).
-func openAppendTrusted(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|noFollow|noBlock, 0o600)
-	if err != nil {
-		return nil, openError(path, err)
+func checkLinkCount(path string, n uint64) error {
+	if n > 1 {
+		return fmt.Errorf("%w: %s has %d hard links; a record or log has one name only", ErrUntrusted, path, n)
 	}
-	if err := checkOpenFile(f, path); err != nil {
+	return nil
+}
+
+// openAppendTrusted opens or creates (0600) the file name in dir (a path
+// when dir is nil) for appending, with the checks of openTrusted (and its
+// O_NONBLOCK: opening a FIFO for writing would otherwise wait for a
+// reader).
+func openAppendTrusted(dir *os.File, name string) (*os.File, error) {
+	f, err := openAt(dir, name, os.O_WRONLY|os.O_APPEND|os.O_CREATE|noFollow|noBlock, 0o600)
+	if err != nil {
+		return nil, openError(at(dir, name), err)
+	}
+	if err := checkOpenFile(f, at(dir, name)); err != nil {
 		f.Close()
 		return nil, err
 	}

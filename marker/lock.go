@@ -13,8 +13,7 @@ type Lock struct {
 // TryLock takes the job's exclusive lock without waiting. Errors wrap
 // [ErrLocked] when another process holds it.
 func (s *Store) TryLock(id ID) (*Lock, error) {
-	p := s.lockPath(id)
-	f, err := openLockFile(p)
+	f, err := openLockFile(s.d, lockName(id))
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", id, err)
 	}
@@ -30,7 +29,7 @@ func (s *Store) TryLock(id ID) (*Lock, error) {
 // refused like a record ([ErrUntrusted]): it would let them make a job
 // look busy.
 func (s *Store) Locked(id ID) (bool, error) {
-	f, err := openTrusted(s.lockPath(id))
+	f, err := openTrusted(s.d, lockName(id))
 	if err != nil {
 		if os.IsNotExist(err) {
 			return false, nil
@@ -46,7 +45,7 @@ func (s *Store) Locked(id ID) (bool, error) {
 // (status) whose decision does not depend on whether the lock is held. A
 // missing lock file is fine. Errors wrap [ErrUntrusted].
 func (s *Store) CheckLockFile(id ID) error {
-	if err := checkTrusted(s.lockPath(id)); err != nil && !os.IsNotExist(err) {
+	if err := checkTrusted(s.d, lockName(id)); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("lock %s: %w", id, err)
 	}
 	return nil

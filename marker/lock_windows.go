@@ -7,11 +7,20 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-func openLockFile(p string) (*os.File, error) {
-	return os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+// openLockFile opens or creates the lock file name in dir, relative to the
+// directory's handle (openAt); it inherits the directory's DACL.
+func openLockFile(dir *os.File, name string) (*os.File, error) {
+	h, err := openAt(dir, name, windows.GENERIC_READ|windows.GENERIC_WRITE,
+		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE, windows.FILE_OPEN_IF, windows.FILE_NON_DIRECTORY_FILE)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(h), at(dir, name)), nil
 }
 
-// lockFile takes an exclusive LockFileEx lock on the first byte.
+// lockFile takes an exclusive LockFileEx lock on the first byte, failing
+// at once when another handle holds it (LOCKFILE_FAIL_IMMEDIATELY,
+// https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-lockfileex).
 func lockFile(f *os.File) error {
 	ol := new(windows.Overlapped)
 	err := windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)

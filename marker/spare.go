@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 )
 
-// sparePath is the file that holds the room reserved for a job's next
-// record ([Store.Reserve]).
-func (s *Store) sparePath(id ID) string { return filepath.Join(s.dir, "."+string(id)+".json.spare") }
+// spareName is the file that holds the room reserved for a job's next
+// record ([Store.Reserve]), in the state directory.
+func spareName(id ID) string { return "." + string(id) + ".json.spare" }
 
 // allocateSpare is the fault-injection seam of the reservation: the
 // upwrap_nospare build (a negative control) replaces it. Production code
@@ -37,11 +36,11 @@ func SpareSize(n int) int64 {
 // left by an earlier process is replaced. The caller holds the job's lock.
 // Errors wrap [ErrStateDir].
 func (s *Store) Reserve(id ID, n int64) error {
-	p := s.sparePath(id)
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	p := spareName(id)
+	if err := removeAt(s.d, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("reserve room for record %s: %w: %v", id, ErrStateDir, unwrapPath(err))
 	}
-	f, err := createTemp(p)
+	f, err := createTemp(s.d, p)
 	if err != nil {
 		return fmt.Errorf("reserve room for record %s: %w: %v", id, ErrStateDir, unwrapPath(err))
 	}
@@ -53,7 +52,7 @@ func (s *Store) Reserve(id ID, n int64) error {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(p)
+		removeAt(s.d, p)
 		return fmt.Errorf("reserve %d bytes for record %s: %w: %v", n, id, ErrStateDir, unwrapPath(err))
 	}
 	return nil
@@ -62,36 +61,37 @@ func (s *Store) Reserve(id ID, n int64) error {
 // Reserved returns the bytes reserved for the job's next record, 0 when
 // none are.
 func (s *Store) Reserved(id ID) int64 {
-	fi, err := os.Lstat(s.sparePath(id))
-	if err != nil || !fi.Mode().IsRegular() {
+	size, regular, err := statAt(s.d, spareName(id))
+	if err != nil || !regular {
 		return 0
 	}
-	return fi.Size()
+	return size
 }
 
 // Release gives back the room reserved for the job's next record. Nothing
 // reserved is not an error.
 func (s *Store) Release(id ID) error {
-	if err := os.Remove(s.sparePath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := removeAt(s.d, spareName(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("release room for record %s: %w", id, err)
 	}
 	return nil
 }
 
 // openSpare turns the spare file into the temporary file of a write: it is
-// renamed to tmp and opened for writing, with the trust checks of a record.
-// It returns nil when there is no spare (or it cannot be used: the write
-// then makes its temporary file as usual, in the room the spare gave back).
-func openSpare(spare, tmp string) *os.File {
+// renamed to tmp and opened for writing, with the trust checks of a record,
+// both relative to dir. It returns nil when there is no spare (or it cannot
+// be used: the write then makes its temporary file as usual, in the room
+// the spare gave back).
+func openSpare(dir *os.File, spare, tmp string) *os.File {
 	if spare == "" {
 		return nil
 	}
-	if err := os.Rename(spare, tmp); err != nil {
+	if err := renameAt(dir, spare, tmp); err != nil {
 		return nil
 	}
-	f, err := openWriteTrusted(tmp)
+	f, err := openWriteTrusted(dir, tmp)
 	if err != nil {
-		os.Remove(tmp)
+		removeAt(dir, tmp)
 		return nil
 	}
 	return f

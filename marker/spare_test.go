@@ -3,6 +3,7 @@ package marker
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -49,7 +50,7 @@ func TestWriteReservedUsesTheSpare(t *testing.T) {
 	if got := s.Reserved("win11"); got != n {
 		t.Errorf("Reserved = %d, want %d", got, n)
 	}
-	spare, err := os.Stat(s.sparePath("win11"))
+	spare, err := os.Stat(filepath.Join(s.Dir(), spareName("win11")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestWriteReservedUsesTheSpare(t *testing.T) {
 // replaced; Release and Remove give the room back.
 func TestReserveReplacesAndReleases(t *testing.T) {
 	s := newStore(t)
-	os.WriteFile(s.sparePath("win11"), []byte("left by a crash"), 0o600)
+	os.WriteFile(filepath.Join(s.Dir(), spareName("win11")), []byte("left by a crash"), 0o600)
 	if err := s.Reserve("win11", 8192); err != nil {
 		t.Fatal(err)
 	}
@@ -125,12 +126,12 @@ func TestWriteReservedFailuresKeepTheOldRecord(t *testing.T) {
 	restore := func() {
 		writeFile = saved[0].(func(*os.File, []byte) (int, error))
 		syncFile = saved[1].(func(*os.File) error)
-		rename = saved[2].(func(*os.File, string, string, time.Time) error)
+		rename = saved[2].(func(*os.File, *os.File, string, string, time.Time) error)
 	}
 	for name, inject := range map[string]func(){
 		"write":  func() { writeFile = func(*os.File, []byte) (int, error) { return 0, boom } },
 		"sync":   func() { syncFile = func(*os.File) error { return boom } },
-		"rename": func() { rename = func(*os.File, string, string, time.Time) error { return boom } },
+		"rename": func() { rename = func(*os.File, *os.File, string, string, time.Time) error { return boom } },
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer restore()

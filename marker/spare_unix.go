@@ -4,6 +4,8 @@ package marker
 
 import "os"
 
-// openWriteTrusted opens an existing file for writing (not appending),
-// with the checks of openTrusted.
-func openWriteTrusted(path string) (*os.File, error) { return openChecked(path, os.O_WRONLY) }
+// openWriteTrusted opens the existing file name in dir for writing (not
+// appending), with the checks of openTrusted.
+func openWriteTrusted(dir *os.File, name string) (*os.File, error) {
+	return openChecked(dir, name, os.O_WRONLY)
+}

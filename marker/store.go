@@ -18,10 +18,13 @@ import (
 // Store is a state directory: one record, one lock file and one log per job.
 type Store struct {
 	dir string
-	// pin keeps the state directory open, as checked, while the store is
-	// in use (Windows: a handle that forbids renaming or deleting it);
-	// nil where the OS has no such hold.
-	pin io.Closer
+	// d is the state directory, opened once by Open and checked through
+	// this handle. Every file in it is opened, created, renamed and
+	// removed relative to d, never by path, so that a rename or a swap of
+	// the directory's path after Open cannot redirect a write
+	// (docs/design.md §6). On Windows the handle also pins the directory:
+	// it was opened without FILE_SHARE_DELETE.
+	d *os.File
 }
 
 // Open returns the store in dir after checking that dir is the caller's
@@ -40,12 +43,16 @@ func Open(dir string, create bool) (*Store, error) {
 			return nil, fmt.Errorf("%w: create %s: %v", ErrStateDir, abs, unwrapPath(err))
 		}
 	}
-	pin, err := checkDir(abs)
+	d, err := openStateDir(abs)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{dir: abs, pin: pin}, nil
+	return &Store{dir: abs, d: d}, nil
 }
+
+// Close lets go of the state directory's handle. A store is not used after
+// Close.
+func (s *Store) Close() error { return s.d.Close() }
 
 // Dir returns the absolute path of the state directory.
 func (s *Store) Dir() string { return s.dir }
@@ -56,19 +63,23 @@ func (s *Store) RecordPath(id ID) string { return filepath.Join(s.dir, string(id
 // LogPath returns the path of a job's default log.
 func (s *Store) LogPath(id ID) string { return filepath.Join(s.dir, string(id)+".log") }
 
-func (s *Store) lockPath(id ID) string { return filepath.Join(s.dir, string(id)+".lock") }
+// The names of a job's files in the state directory, each opened relative
+// to the directory's handle.
+func recordName(id ID) string { return string(id) + ".json" }
+func logName(id ID) string    { return string(id) + ".log" }
+func lockName(id ID) string   { return string(id) + ".lock" }
 
-// tempPath returns a new temporary file name for a job's record: unique, so
+// tempName returns a new temporary file name for a job's record: unique, so
 // that a stale one held open by antivirus never blocks a write.
-func (s *Store) tempPath(id ID) string {
+func tempName(id ID) string {
 	var b [6]byte
 	rand.Read(b[:])
-	return filepath.Join(s.dir, "."+string(id)+".json."+hex.EncodeToString(b[:])+".tmp")
+	return "." + string(id) + ".json." + hex.EncodeToString(b[:]) + ".tmp"
 }
 
-// tempPattern matches every temporary file of a job's record, and the
-// fixed name of older versions.
-func (s *Store) tempPattern(id ID) string { return filepath.Join(s.dir, "."+string(id)+".json*.tmp") }
+// tempPattern matches the name of every temporary file of a job's record,
+// and the fixed name of older versions.
+func tempPattern(id ID) string { return "." + string(id) + ".json*.tmp" }
 
 // Read returns a job's record. Errors wrap [ErrNotFound], [ErrCorrupt],
 // [ErrNewerSchema] or [ErrUntrusted].
@@ -90,7 +101,7 @@ func (s *Store) Read(id ID) (*Record, error) {
 // readRaw returns the bytes of a job's record after the trust checks.
 func (s *Store) readRaw(id ID) ([]byte, error) {
 	p := s.RecordPath(id)
-	f, err := openTrusted(p)
+	f, err := openTrusted(s.d, recordName(id))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("job %s: %w", id, ErrNotFound)
@@ -130,7 +141,7 @@ func (s *Store) WriteBy(id ID, r *Record, deadline time.Time) error {
 // the job, when there is any: the reservation is used up (or, if it cannot
 // be used, given back before the write makes its own temporary file).
 func (s *Store) WriteReserved(id ID, r *Record) error {
-	return s.write(id, r, s.sparePath(id), time.Now().Add(renameRetry))
+	return s.write(id, r, spareName(id), time.Now().Add(renameRetry))
 }
 
 func (s *Store) write(id ID, r *Record, spare string, deadline time.Time) error {
@@ -152,8 +163,8 @@ func (s *Store) write(id ID, r *Record, spare string, deadline time.Time) error 
 	if old, err := s.readRaw(id); err == nil && bytes.Equal(old, b) {
 		return s.mirror(id, r, b)
 	}
-	removeStaleTemps(s.tempPattern(id))
-	if err := writeDurable(s.dir, s.tempPath(id), s.RecordPath(id), b, spare, deadline); err != nil {
+	removeStaleTemps(s.d, tempPattern(id))
+	if err := writeDurable(s.d, tempName(id), recordName(id), b, spare, deadline); err != nil {
 		return fmt.Errorf("write record %s: %w: %w", id, ErrStateDir, err)
 	}
 	return s.mirror(id, r, b)
@@ -162,14 +173,14 @@ func (s *Store) write(id ID, r *Record, spare string, deadline time.Time) error 
 // Remove deletes a job's record durably. The lock file stays: deleting it
 // would let a second process lock a new file while the first holds the old.
 func (s *Store) Remove(id ID) error {
-	if err := os.Remove(s.RecordPath(id)); err != nil {
+	if err := removeAt(s.d, recordName(id)); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("job %s: %w", id, ErrNotFound)
 		}
 		return fmt.Errorf("remove record %s: %w", id, err)
 	}
 	s.Release(id)
-	if err := syncDir(s.dir); err != nil {
+	if err := syncDirFn(s.d); err != nil {
 		return fmt.Errorf("remove record %s: %w", id, err)
 	}
 	if err := deleteMirror(id); err != nil {
@@ -182,12 +193,7 @@ func (s *Store) Remove(id ID) error {
 func (s *Store) List() ([]ID, error) {
 	// Names only: os.ReadDir would build and sort an entry for each of the
 	// three files of every job before the ids are sorted anyway.
-	d, err := os.Open(s.dir)
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", s.dir, err)
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
+	names, err := listNames(s.d)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", s.dir, err)
 	}
@@ -208,9 +214,16 @@ func (s *Store) List() ([]ID, error) {
 }
 
 // OpenLog opens (creating if needed, mode 0600) a log file for appending,
-// refusing a symbolic link or a file someone else could have written.
+// refusing a symbolic link or a file someone else could have written. For
+// the job's own log in the state directory use [Store.OpenLog].
 func OpenLog(path string) (*os.File, error) {
-	return openAppendTrusted(path)
+	return openAppendTrusted(nil, path)
+}
+
+// OpenLog opens the job's default log ([Store.LogPath]) as the package's
+// OpenLog does, relative to the state directory's handle.
+func (s *Store) OpenLog(id ID) (*os.File, error) {
+	return openAppendTrusted(s.d, logName(id))
 }
 
 func unwrapPath(err error) error {

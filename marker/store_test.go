@@ -133,22 +133,22 @@ func TestWriteFailuresKeepTheOldRecord(t *testing.T) {
 		name   string
 		inject func()
 	}{
-		{"create", func() { createTemp = func(string) (*os.File, error) { return nil, boom } }},
+		{"create", func() { createTemp = func(*os.File, string) (*os.File, error) { return nil, boom } }},
 		{"write", func() { writeFile = func(*os.File, []byte) (int, error) { return 0, boom } }},
 		{"short write", func() { writeFile = func(f *os.File, b []byte) (int, error) { return f.Write(b[:len(b)/2]) } }},
 		{"sync", func() { syncFile = func(*os.File) error { return boom } }},
 		{"close", func() { closeFile = func(f *os.File) error { f.Close(); return boom } }},
-		{"rename", func() { rename = func(*os.File, string, string, time.Time) error { return boom } }},
-		{"dir sync", func() { syncDirFn = func(string) error { return boom } }},
+		{"rename", func() { rename = func(*os.File, *os.File, string, string, time.Time) error { return boom } }},
+		{"dir sync", func() { syncDirFn = func(*os.File) error { return boom } }},
 	}
 	saved := []any{createTemp, writeFile, syncFile, closeFile, rename, syncDirFn}
 	restore := func() {
-		createTemp = saved[0].(func(string) (*os.File, error))
+		createTemp = saved[0].(func(*os.File, string) (*os.File, error))
 		writeFile = saved[1].(func(*os.File, []byte) (int, error))
 		syncFile = saved[2].(func(*os.File) error)
 		closeFile = saved[3].(func(*os.File) error)
-		rename = saved[4].(func(*os.File, string, string, time.Time) error)
-		syncDirFn = saved[5].(func(string) error)
+		rename = saved[4].(func(*os.File, *os.File, string, string, time.Time) error)
+		syncDirFn = saved[5].(func(*os.File) error)
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -195,7 +195,7 @@ func TestWriteFailuresKeepTheOldRecord(t *testing.T) {
 
 func TestStaleTempFileIsReplaced(t *testing.T) {
 	s := newStore(t)
-	stale := []string{s.tempPath("win11"), filepath.Join(s.Dir(), ".win11.json.tmp")}
+	stale := []string{filepath.Join(s.Dir(), tempName("win11")), filepath.Join(s.Dir(), ".win11.json.tmp")}
 	for _, p := range stale {
 		os.WriteFile(p, []byte("torn"), 0o600)
 	}
@@ -275,5 +275,85 @@ func TestHardLinkRefused(t *testing.T) {
 	}
 	if _, err := s.Read("win11"); !errors.Is(err, ErrUntrusted) || !strings.Contains(err.Error(), "hard links") {
 		t.Errorf("Read of a hard-linked record = %v, want ErrUntrusted naming the links", err)
+	}
+}
+
+// TestStateDirSwappedAfterOpen: the state directory's path is renamed and
+// another directory put in its place after Open (what another user with
+// write access to the parent could do). Every later write, read, lock,
+// reservation, listing and removal of the store still goes to the
+// directory that was opened and checked; the one now at the path is never
+// touched (docs/design.md §6).
+func TestStateDirSwappedAfterOpen(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "state")
+	s, err := Open(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Write("win11", sampleRecord()); err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(base, "moved")
+	if err := os.Rename(dir, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	next := sampleRecord()
+	next.State = Succeeded
+	if err := s.Write("win11", next); err != nil {
+		t.Fatalf("write after the swap: %v", err)
+	}
+	l, err := s.TryLock("win11")
+	if err != nil {
+		t.Fatalf("lock after the swap: %v", err)
+	}
+	defer l.Unlock()
+	if err := s.Reserve("win11", 8192); err != nil {
+		t.Fatalf("reserve after the swap: %v", err)
+	}
+	next.Reason = "written into the reserved room"
+	if err := s.WriteReserved("win11", next); err != nil {
+		t.Fatalf("reserved write after the swap: %v", err)
+	}
+	log, err := s.OpenLog("win11")
+	if err != nil {
+		t.Fatalf("log after the swap: %v", err)
+	}
+	log.Close()
+	other := sampleRecord()
+	other.Job = "other"
+	if err := s.Write("other", other); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remove("other"); err != nil {
+		t.Fatalf("remove after the swap: %v", err)
+	}
+	if got, err := s.Read("win11"); err != nil || got.State != Succeeded {
+		t.Errorf("read after the swap: %+v, %v", got, err)
+	}
+	if ids, err := s.List(); err != nil || !cmp.Equal(ids, []ID{"win11"}) {
+		t.Errorf("List after the swap = %v, %v; want [win11]", ids, err)
+	}
+	b, err := os.ReadFile(filepath.Join(moved, "win11.json"))
+	if err != nil || !strings.Contains(string(b), `"succeeded"`) {
+		t.Errorf("the opened directory's record: %q, %v; want the succeeded record", b, err)
+	}
+	names := func(d string) []string {
+		ents, _ := os.ReadDir(d)
+		var n []string
+		for _, e := range ents {
+			n = append(n, e.Name())
+		}
+		return n
+	}
+	if diff := cmp.Diff([]string{"win11.json", "win11.lock", "win11.log"}, names(moved)); diff != "" {
+		t.Errorf("files in the opened directory (-want +got):\n%s", diff)
+	}
+	if n := names(dir); len(n) != 0 {
+		t.Errorf("the directory put in its place got files: %v", n)
 	}
 }

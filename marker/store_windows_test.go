@@ -17,39 +17,79 @@ import (
 
 // These run on Windows and under Wine (scripts/wine-harness).
 
+// newWinStore opens (creating it) a state directory in a fresh temporary
+// directory.
+func newWinStore(tb testing.TB) *Store {
+	tb.Helper()
+	st, err := Open(filepath.Join(wintest.TempDir(tb), "state"), true)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// Before the temporary directory's removal: the handle does not
+	// share delete.
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
+// holdRecord opens the job's record as a reader that does not share
+// delete (antivirus, a scan), so that a rename over it is refused while
+// the handle is open.
+func holdRecord(t *testing.T, st *Store, id ID) windows.Handle {
+	t.Helper()
+	p, _ := windows.UTF16PtrFromString(st.RecordPath(id))
+	h, err := windows.CreateFile(p, windows.GENERIC_READ, windows.FILE_SHARE_READ, nil, windows.OPEN_EXISTING, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// setSecurity gives path the owner and DACL of sddl (those that info
+// names).
+func setSecurity(path, sddl string, info windows.SECURITY_INFORMATION) error {
+	sd, err := windows.SecurityDescriptorFromString(sddl)
+	if err != nil {
+		return err
+	}
+	owner, _, _ := sd.Owner()
+	dacl, _, _ := sd.DACL()
+	if info&windows.OWNER_SECURITY_INFORMATION == 0 {
+		owner = nil
+	}
+	return windows.SetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, info, owner, nil, dacl, nil)
+}
+
 // TestWindowsStateDirCreatedTrusted: Open creates the state directory with its
 // security descriptor and accepts it on every later open.
 func TestWindowsStateDirCreatedTrusted(t *testing.T) {
 	dir := filepath.Join(wintest.TempDir(t), "state")
-	if _, err := Open(dir, true); err != nil {
+	st, err := Open(dir, true)
+	if err != nil {
 		t.Fatal(err)
 	}
+	st.Close()
 	sd, err := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, securityInfoFlags)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("state directory: %s", sd)
-	if _, err := Open(dir, false); err != nil {
-		t.Errorf("reopen: %v", err)
+	st, err = Open(dir, false)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
 	}
+	st.Close()
 }
 
 // TestWindowsStateDirOthersMayWrite: a directory whose DACL grants Everyone
 // write access is refused, on open and so on every read.
 func TestWindowsStateDirOthersMayWrite(t *testing.T) {
 	dir := filepath.Join(wintest.TempDir(t), "state")
-	if _, err := Open(dir, true); err != nil {
-		t.Fatal(err)
-	}
-	sd, err := windows.SecurityDescriptorFromString("D:(A;OICI;FA;;;WD)")
+	st, err := Open(dir, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dacl, _, err := sd.DACL()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION, nil, nil, dacl, nil); err != nil {
+	st.Close()
+	if err := setSecurity(dir, "D:(A;OICI;FA;;;WD)", windows.DACL_SECURITY_INFORMATION); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, securityInfoFlags)
@@ -66,19 +106,13 @@ func TestWindowsStateDirOthersMayWrite(t *testing.T) {
 // (retried), and with it for the whole write (replaced at once; the
 // holder keeps reading the old record).
 func TestWindowsRecordWrite(t *testing.T) {
-	st, err := Open(filepath.Join(wintest.TempDir(t), "state"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := newWinStore(t)
+	var err error
 	r := &Record{Job: "job", State: Running, Reason: "first"}
 	if err := st.Write("job", r); err != nil {
 		t.Fatal(err)
 	}
-	p, _ := windows.UTF16PtrFromString(st.RecordPath("job"))
-	h, err := windows.CreateFile(p, windows.GENERIC_READ, windows.FILE_SHARE_READ, nil, windows.OPEN_EXISTING, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := holdRecord(t, st, "job")
 	go func() {
 		time.Sleep(300 * time.Millisecond)
 		windows.CloseHandle(h)
@@ -97,9 +131,9 @@ func TestWindowsRecordWrite(t *testing.T) {
 	// record is replaced at once and the holder keeps the old one; without
 	// them (Wine, FAT, older Windows) the rename waits for the holder
 	// until the deadline, then fails with the old record intact.
-	posix := posixRenameSupported(t, st.Dir())
+	posix := posixRenameSupported(t, st)
 	t.Logf("FileRenameInfoEx with POSIX semantics supported: %v", posix)
-	old, err := openTrusted(st.RecordPath("job"))
+	old, err := openTrusted(st.d, recordName("job"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +158,7 @@ func TestWindowsRecordWrite(t *testing.T) {
 	}
 
 	// The same holder letting go after 100 ms, as a scan does.
-	old, err = openTrusted(st.RecordPath("job"))
+	old, err = openTrusted(st.d, recordName("job"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +173,7 @@ func TestWindowsRecordWrite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("write while a second handle held the record for 100 ms: %v", err)
 	}
-	if left, _ := filepath.Glob(st.tempPattern("job")); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(st.Dir(), tempPattern("job"))); len(left) > 0 {
 		t.Errorf("temporary files left behind: %v", left)
 	}
 }
@@ -148,19 +182,13 @@ func TestWindowsRecordWrite(t *testing.T) {
 // until the caller's deadline (the shutdown budget), then fails with the
 // old record intact.
 func TestWindowsRenameDeadline(t *testing.T) {
-	st, err := Open(filepath.Join(wintest.TempDir(t), "state"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := newWinStore(t)
+	var err error
 	r := &Record{Job: "job", State: Running, Reason: "first"}
 	if err := st.Write("job", r); err != nil {
 		t.Fatal(err)
 	}
-	p, _ := windows.UTF16PtrFromString(st.RecordPath("job"))
-	h, err := windows.CreateFile(p, windows.GENERIC_READ, windows.FILE_SHARE_READ, nil, windows.OPEN_EXISTING, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := holdRecord(t, st, "job")
 	defer windows.CloseHandle(h)
 	r.Reason = "second"
 	start := time.Now()
@@ -178,28 +206,28 @@ func TestWindowsRenameDeadline(t *testing.T) {
 	}
 }
 
-// posixRenameSupported reports whether FileRenameInfoEx with POSIX
-// semantics works in dir.
-func posixRenameSupported(t *testing.T, dir string) bool {
-	a, b := filepath.Join(dir, "probe-a"), filepath.Join(dir, "probe-b")
-	os.WriteFile(b, nil, 0o600)
-	defer os.Remove(b)
-	f, err := createTempFile(a)
+// posixRenameSupported reports whether FileRenameInformationEx with POSIX
+// semantics works in the store's directory.
+func posixRenameSupported(t *testing.T, st *Store) bool {
+	b, err := createTempFile(st.d, "probe-b")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.Remove(a)
-	defer f.Close()
-	return setRenameInfo(windows.Handle(f.Fd()), b, windows.FileRenameInfoEx, fileRenameFlagReplaceIfExists|fileRenameFlagPosixSemantics) == nil
+	b.Close()
+	defer removeAt(st.d, "probe-b")
+	a, err := createTempFile(st.d, "probe-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer removeAt(st.d, "probe-a")
+	defer a.Close()
+	return setRenameInfo(windows.Handle(a.Fd()), handle(st.d), "probe-b", fileRenameInformationEx, fileRenameFlagReplaceIfExists|fileRenameFlagPosixSemantics) == nil
 }
 
 // BenchmarkWindowsRecordWrite: one record write (temporary file, flush,
 // rename by handle, flush).
 func BenchmarkWindowsRecordWrite(b *testing.B) {
-	st, err := Open(filepath.Join(wintest.TempDir(b), "state"), true)
-	if err != nil {
-		b.Fatal(err)
-	}
+	st := newWinStore(b)
 	r := &Record{Job: "job", State: Running}
 	for i := 0; b.Loop(); i++ {
 		r.Attempts = i + 1
@@ -212,10 +240,8 @@ func BenchmarkWindowsRecordWrite(b *testing.B) {
 // TestWindowsRegistryMirror: --registry copies the state into
 // HKLM\SOFTWARE\upwrap\Jobs\<id>; Remove deletes it.
 func TestWindowsRegistryMirror(t *testing.T) {
-	st, err := Open(filepath.Join(wintest.TempDir(t), "state"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := newWinStore(t)
+	var err error
 	const id = ID("mirror-test")
 	defer registry.DeleteKey(registry.LOCAL_MACHINE, mirrorPath(id))
 	if err := st.EnableMirror(id); err != nil {
@@ -266,13 +292,7 @@ func TestWindowsForeignOwnedStateDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	const mallory = "S-1-5-32-545" // Users: a SID that is not upwrap's
-	sd, err := windows.SecurityDescriptorFromString("O:" + mallory + "D:(A;OICI;FA;;;" + mallory + ")(A;OICI;FA;;;SY)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner, _, _ := sd.Owner()
-	dacl, _, _ := sd.DACL()
-	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION, owner, nil, dacl, nil); err != nil {
+	if err := setSecurity(dir, "O:"+mallory+"D:(A;OICI;FA;;;"+mallory+")(A;OICI;FA;;;SY)", windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION); err != nil {
 		t.Skipf("cannot give the directory another owner here: %v", err)
 	}
 	got, _ := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, securityInfoFlags)
@@ -280,7 +300,7 @@ func TestWindowsForeignOwnedStateDir(t *testing.T) {
 	if o, _, _ := got.Owner(); o == nil || o.String() != mallory {
 		t.Skipf("the owner did not change (%v): Wine keeps the Unix owner; only real Windows shows this (TestIcaclsFixWorks checks the fix on the descriptor's model)", o)
 	}
-	_, err = Open(dir, true)
+	_, err := Open(dir, true)
 	if !errors.Is(err, ErrUntrusted) {
 		t.Fatalf("Open of a foreign-owned directory = %v, want ErrUntrusted", err)
 	}
@@ -290,21 +310,22 @@ func TestWindowsForeignOwnedStateDir(t *testing.T) {
 	}
 	// What the fix does: owner Administrators, a protected DACL for SYSTEM
 	// and Administrators, the user's grant gone.
-	fixed, _ := windows.SecurityDescriptorFromString("O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)")
-	owner, _, _ = fixed.Owner()
-	dacl, _, _ = fixed.DACL()
-	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
-		windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, owner, nil, dacl, nil); err != nil {
+	if err := setSecurity(dir, "O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)",
+		windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(dir, true); err != nil {
-		t.Errorf("after the fix: %v", err)
+	st, err := Open(dir, true)
+	if err != nil {
+		t.Fatalf("after the fix: %v", err)
 	}
+	st.Close()
 }
 
 // TestWindowsStateDirPinned: while a store is open, its directory cannot
 // be renamed (and so not swapped for another): it was checked through the
-// handle that pins it.
+// handle that pins it. Wine too refuses the rename, now that the handle
+// has data access (FILE_LIST_DIRECTORY): an earlier handle with attribute
+// rights only did not stop it there.
 func TestWindowsStateDirPinned(t *testing.T) {
 	base := wintest.TempDir(t)
 	dir := filepath.Join(base, "state")
@@ -314,13 +335,10 @@ func TestWindowsStateDirPinned(t *testing.T) {
 	}
 	err = os.Rename(dir, filepath.Join(base, "moved"))
 	t.Logf("rename of the open state directory: %v", err)
-	if err == nil && wintest.Wine() {
-		t.Skip("Wine renames a directory held open without FILE_SHARE_DELETE; only real Windows shows the pin")
-	}
 	if err == nil {
 		t.Error("the state directory was renamed while the store held it")
 	}
-	st.pin.Close()
+	st.Close()
 	if err := os.Rename(dir, filepath.Join(base, "moved")); err != nil {
 		t.Errorf("rename once the store let go: %v", err)
 	}
@@ -328,10 +346,7 @@ func TestWindowsStateDirPinned(t *testing.T) {
 
 // TestWindowsHardLinkRefused: a record with a second name is refused.
 func TestWindowsHardLinkRefused(t *testing.T) {
-	st, err := Open(filepath.Join(wintest.TempDir(t), "state"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := newWinStore(t)
 	if err := st.Write("job", &Record{Job: "job", State: Running}); err != nil {
 		t.Fatal(err)
 	}
@@ -340,5 +355,55 @@ func TestWindowsHardLinkRefused(t *testing.T) {
 	}
 	if _, err := st.Read("job"); !errors.Is(err, ErrUntrusted) || !strings.Contains(err.Error(), "hard links") {
 		t.Errorf("Read of a hard-linked record = %v, want ErrUntrusted naming the links", err)
+	}
+}
+
+// TestWindowsStateDirSwapped: the state directory's path renamed and
+// another directory put in its place after Open. Real Windows refuses the
+// rename (the store's handle does not share delete); Wine allows it, and
+// then the write still goes to the directory that was opened and checked,
+// through its handle, and the one now at the path gets nothing.
+func TestWindowsStateDirSwapped(t *testing.T) {
+	base := wintest.TempDir(t)
+	dir := filepath.Join(base, "state")
+	st, err := Open(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Write("job", &Record{Job: "job", State: Running}); err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(base, "moved")
+	opened := dir
+	if err := os.Rename(dir, moved); err != nil {
+		t.Logf("the swap is refused: %v", err)
+	} else {
+		t.Log("the directory was renamed (Wine); a new one is put at its path")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		opened = moved
+	}
+	if err := st.Write("job", &Record{Job: "job", State: Succeeded}); err != nil {
+		t.Fatalf("write after the swap: %v", err)
+	}
+	if err := st.Reserve("job", 8192); err != nil {
+		t.Fatalf("reserve after the swap: %v", err)
+	}
+	if err := st.WriteReserved("job", &Record{Job: "job", State: Succeeded, Reason: "reserved"}); err != nil {
+		t.Fatalf("reserved write after the swap: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(opened, "job.json"))
+	if err != nil || !strings.Contains(string(b), `"reserved"`) {
+		t.Errorf("record in the opened directory: %q, %v", b, err)
+	}
+	if ids, err := st.List(); err != nil || len(ids) != 1 || ids[0] != "job" {
+		t.Errorf("List after the swap = %v, %v", ids, err)
+	}
+	if opened == moved {
+		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			t.Errorf("the directory put in its place got files: %v", ents)
+		}
 	}
 }

@@ -25,8 +25,12 @@ var (
 	syncDirFn  = syncDir
 )
 
+// Every file of a write is named relative to dir, the state directory's
+// handle (docs/design.md §6): tmp, dst and spare are names in it, never
+// paths.
+
 // writeDurable replaces dst with b: write a temporary file in the same
-// directory, flush it, rename it over dst, then make the rename itself
+// directory (dir, the open handle), flush it, rename it over dst, then make the rename itself
 // durable. Where the rename goes by path (POSIX), the file is closed first
 // and the directory flushed after; where it goes through the open handle
 // (Windows, renameByHandle), the file is flushed again after the rename and
@@ -39,11 +43,11 @@ var (
 // temporary file: b overwrites its first bytes and the rest is cut off, so
 // the write needs no new blocks. Without a spare (or one that cannot be
 // used) the temporary file is created as usual.
-func writeDurable(dir, tmp, dst string, b []byte, spare string, deadline time.Time) (err error) {
-	f := openSpare(spare, tmp)
+func writeDurable(dir *os.File, tmp, dst string, b []byte, spare string, deadline time.Time) (err error) {
+	f := openSpare(dir, spare, tmp)
 	reused := f != nil
 	if !reused {
-		if f, err = createTemp(tmp); err != nil {
+		if f, err = createTemp(dir, tmp); err != nil {
 			return fmt.Errorf("create temporary file: %w", err)
 		}
 	}
@@ -54,7 +58,7 @@ func writeDurable(dir, tmp, dst string, b []byte, spare string, deadline time.Ti
 			if !closed {
 				f.Close()
 			}
-			os.Remove(tmp)
+			removeAt(dir, tmp)
 		}
 	}()
 	n, err := writeFile(f, b)
@@ -78,7 +82,7 @@ func writeDurable(dir, tmp, dst string, b []byte, spare string, deadline time.Ti
 			return fmt.Errorf("close temporary file: %w", err)
 		}
 	}
-	if err := rename(f, tmp, dst, deadline); err != nil {
+	if err := rename(dir, f, tmp, dst, deadline); err != nil {
 		return fmt.Errorf("rename into place: %w", err)
 	}
 	renamed = true
@@ -98,12 +102,14 @@ func writeDurable(dir, tmp, dst string, b []byte, spare string, deadline time.Ti
 	return nil
 }
 
-// removeStaleTemps removes the temporary files of a job left by a process
-// that died mid-write. The caller holds the job's lock, so no one else is
-// writing them.
-func removeStaleTemps(pattern string) {
-	names, _ := filepath.Glob(pattern)
+// removeStaleTemps removes the temporary files of a job (names matching
+// pattern in dir) left by a process that died mid-write. The caller holds
+// the job's lock, so no one else is writing them.
+func removeStaleTemps(dir *os.File, pattern string) {
+	names, _ := listNames(dir)
 	for _, n := range names {
-		os.Remove(n)
+		if ok, _ := filepath.Match(pattern, n); ok {
+			removeAt(dir, n)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package wrap
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"time"
 
@@ -39,10 +38,10 @@ func Mark(ctx context.Context, o MarkOptions, probe detect.Probe) (*Result, erro
 	case "failed":
 		st = marker.Failed
 	default:
-		return nil, fmt.Errorf("%w: --state %q: use succeeded or failed", ErrUsage, o.State)
+		return nil, &OptionError{Option: OptMarkState, Value: o.State, Text: "{option} {value_q}: use succeeded or failed"}
 	}
 	if o.Job == "" {
-		return nil, fmt.Errorf("%w: mark needs --job ID", ErrUsage)
+		return nil, &OptionError{Option: OptJob, Text: "mark needs {option} ID"}
 	}
 	j, err := openJob(o.StateDir, o.Job, nil, true, probe)
 	if err != nil {
@@ -91,7 +90,7 @@ func Mark(ctx context.Context, o MarkOptions, probe detect.Probe) (*Result, erro
 	}
 	// Room an upwrap that died left for this job is of no use now.
 	j.store.Release(j.id)
-	log.event("state recorded", "state", string(n.State), "reason", n.Reason, "source", n.Source)
+	log.event(recordedEvent(n.State), "state", string(n.State), "reason", n.Reason, "source", n.Source)
 	return j.result(outcome, n), nil
 }
 
@@ -100,7 +99,7 @@ func Mark(ctx context.Context, o MarkOptions, probe detect.Probe) (*Result, erro
 // nothing to clear.
 func Clear(ctx context.Context, q Query, probe detect.Probe) (*Result, error) {
 	if q.Job == "" {
-		return nil, fmt.Errorf("%w: clear needs --job ID", ErrUsage)
+		return nil, &OptionError{Option: OptJob, Text: "clear needs {option} ID"}
 	}
 	j, err := openJob(q.StateDir, q.Job, nil, false, probe)
 	if err != nil {

@@ -1,7 +1,6 @@
 package wrap
 
 import (
-	"fmt"
 	"path"
 	"strings"
 )
@@ -283,11 +282,11 @@ func splitCmdLine(cmd string) []crtToken {
 func rawTail(cmdline string, n int) (string, error) {
 	toks := splitCmdLine(cmdline)
 	if n <= 0 || n >= len(toks) {
-		return "", fmt.Errorf("%w: --raw-cmdline: no command after --", ErrUsage)
+		return "", &OptionError{Option: OptRawCmdLine, Text: "{option}: no command after --"}
 	}
 	k := len(toks) - n
 	if toks[k-1].arg != "--" {
-		return "", fmt.Errorf("%w: --raw-cmdline: the command must follow --", ErrUsage)
+		return "", &OptionError{Option: OptRawCmdLine, Text: "{option}: the command must follow --"}
 	}
 	return strings.TrimRight(cmdline[toks[k].start:], " \t"), nil
 }

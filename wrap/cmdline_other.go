@@ -2,16 +2,13 @@
 
 package wrap
 
-import (
-	"fmt"
-	"os/exec"
-)
+import "os/exec"
 
 // childCmdLine is "" outside Windows: the argv is handed to the program
-// as it is. --raw-cmdline is a usage error there.
+// as it is. A raw command line is a usage error there.
 func childCmdLine(argv []string, raw bool) (string, error) {
 	if raw {
-		return "", fmt.Errorf("%w: --raw-cmdline exists only on Windows, where a program receives one command line; elsewhere the argv reaches the command as given", ErrUsage)
+		return "", &OptionError{Option: OptRawCmdLine, Text: "{option} exists only on Windows, where a program receives one command line; elsewhere the argv reaches the command as given"}
 	}
 	return "", nil
 }

@@ -34,7 +34,11 @@
 //     outcome and shutdown-notice events
 //     also go to the system log where upwrap has one (the Windows event
 //     log, stable event ids); a system log that cannot be written is
-//     skipped.
+//     skipped. An event's level and id come from its declaration
+//     (events.go), never from its words.
+//   - Bad input is an *OptionError: which Option, the value given and what
+//     is wrong, never a caller's spelling of the option (a flag name); it
+//     is a usage error (errors.Is(err, ErrUsage)).
 //
 // What it does not do: it does not restart the machine, does not retry a
 // failed child by itself (the caller runs the same command line again), and

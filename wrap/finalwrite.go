@@ -29,7 +29,7 @@ func (j *job) reserve(r *marker.Record, log *jobLog) error {
 		return fmt.Errorf("%w; the command was not started", err)
 	}
 	j.spare = n
-	log.event("room reserved for the record", "bytes", n)
+	log.event(evRoomReserved, "bytes", n)
 	return nil
 }
 
@@ -57,7 +57,7 @@ func (j *job) writeFinal(r *marker.Record, log *jobLog) error {
 			return err
 		}
 		if tries == 1 {
-			log.event("could not record the outcome; retrying", "state", string(r.State), "error", err.Error(), "for", j.recordRetry.String())
+			log.event(evRecordRetrying, "state", string(r.State), "error", err.Error(), "for", j.recordRetry.String())
 			j.warnf("job %s ended %s (%s), but the record cannot be written (%v); retrying for up to %s", j.id, r.State, r.Reason, err, j.recordRetry)
 		}
 		time.Sleep(min(delay, time.Until(deadline)+time.Millisecond))

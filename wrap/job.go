@@ -87,7 +87,7 @@ func openJob(stateDir, id string, argv []string, create bool, probe detect.Probe
 	var jid marker.ID
 	if id == "" {
 		if len(argv) == 0 {
-			return nil, fmt.Errorf("%w: give --job ID or a command after --", ErrUsage)
+			return nil, &OptionError{Option: OptJob, Text: "give {option} ID or a command after --"}
 		}
 		jid = marker.DeriveID(argv)
 	} else {
@@ -233,7 +233,7 @@ func (j *job) finalize(ctx context.Context, r *marker.Record, d decision, boot, 
 		}
 		// Room an upwrap that died left for this job is of no use now.
 		j.store.Release(j.id)
-		sink.event("state recorded", "state", string(n.State), "reason", n.Reason, "source", n.Source)
+		sink.event(recordedEvent(n.State), "state", string(n.State), "reason", n.Reason, "source", n.Source)
 	}
 	res := j.result(outcome, n)
 	res.Recorded = write

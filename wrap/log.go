@@ -72,12 +72,12 @@ func openJobLog(j *job, opts Options, boot string) (*jobLog, error) {
 	if path != def && inStateDir(j.store.Dir(), path) {
 		err = fmt.Errorf("%s is inside the state directory %s, where only records and their own logs belong", path, j.store.Dir())
 	} else {
-		f, err = marker.OpenLog(path)
+		f, err = openLogFile(j, path, def)
 	}
 	if err != nil && path != def && !errors.Is(err, marker.ErrUntrusted) {
 		j.warnf("the log %s cannot be used (%v); logging to %s instead", path, unwrapPathErr(err), def)
 		path = def
-		f, err = marker.OpenLog(path)
+		f, err = openLogFile(j, path, def)
 	}
 	switch {
 	case errors.Is(err, marker.ErrUntrusted):
@@ -114,7 +114,7 @@ func openJobLog(j *job, opts Options, boot string) (*jobLog, error) {
 		if f != nil {
 			f.Close()
 		}
-		return nil, fmt.Errorf("%w: --log-format %q: use text, json or cmtrace", ErrUsage, opts.LogFormat)
+		return nil, &OptionError{Option: OptLogFormat, Value: opts.LogFormat, Text: "{option} {value_q}: use text, json or cmtrace"}
 	}
 	l.logger = slog.New(h).With("job", string(j.id), "boot", boot, "upwrap_pid", os.Getpid())
 	l.sys = openSystemLog()
@@ -171,37 +171,6 @@ func sniffLogFormat(path string) string {
 	return logText
 }
 
-// eventLevels are the levels of upwrap's events that are not information;
-// a recorded "failed" state is an error too (see levelOf).
-var eventLevels = map[string]slog.Level{
-	"termination notice":                                    slog.LevelWarn,
-	"interrupt: forwarding to the process tree":             slog.LevelWarn,
-	"second interrupt: killing the process tree":            slog.LevelWarn,
-	"operator's stop: forwarding to the process tree":       slog.LevelWarn,
-	"timeout; killing the process tree":                     slog.LevelWarn,
-	"machine busy; not starting":                            slog.LevelWarn,
-	"verify failed":                                         slog.LevelWarn,
-	"verify timed out; its process tree was killed":         slog.LevelWarn,
-	"could not record the child's identity":                 slog.LevelError,
-	"could not record the shutdown notice":                  slog.LevelError,
-	"could not record the outcome; retrying":                slog.LevelWarn,
-	"could not record the outcome":                          slog.LevelError,
-	"log stopped; the child's further output is not logged": slog.LevelWarn,
-	"warning": slog.LevelWarn,
-}
-
-// levelOf is the level of an event: warnings and errors stand out in every
-// format (CMTrace colours them).
-func levelOf(msg string, args []any) slog.Level {
-	if v, ok := argValue(args, "state"); ok && v == "failed" {
-		return slog.LevelError
-	}
-	if l, ok := eventLevels[msg]; ok {
-		return l
-	}
-	return slog.LevelInfo
-}
-
 // argValue finds key in slog-style alternating key/value arguments.
 func argValue(args []any, key string) (any, bool) {
 	for i := 0; i+1 < len(args); i += 2 {
@@ -212,16 +181,19 @@ func argValue(args []any, key string) (any, bool) {
 	return nil, false
 }
 
-// event logs one of upwrap's own events. A nil log discards it.
-func (l *jobLog) event(msg string, args ...any) {
+// event logs one of upwrap's own events, at the level eventTable gives it
+// (warnings and errors stand out in every format; CMTrace colours them),
+// and sends it to the system log when the table gives it an id. A nil log
+// discards it.
+func (l *jobLog) event(e event, args ...any) {
 	if l == nil {
 		return
 	}
-	level := levelOf(msg, args)
-	l.logger.Log(context.Background(), level, msg, args...)
+	spec := e.spec()
+	l.logger.Log(context.Background(), spec.level, spec.msg, args...)
 	l.noteStop()
 	if l.sys != nil {
-		if ev, ok := systemEventOf(l.job, l.boot, level, msg, args); ok {
+		if ev, ok := systemEventOf(l.job, l.boot, e, args); ok {
 			l.sys.Report(ev)
 		}
 	}
@@ -278,7 +250,7 @@ func (l *jobLog) noteStop() {
 	if why == "" {
 		return
 	}
-	l.event("log stopped; the child's further output is not logged", "reason", why)
+	l.event(evLogStopped, "reason", why)
 	if l.warn != nil {
 		l.warn("the job log stopped growing: " + why + "; the record is kept all the same")
 	}
@@ -377,4 +349,13 @@ func (t *teeWriter) flush() {
 		t.emit(t.partial)
 		t.partial = nil
 	}
+}
+
+// openLogFile opens the log at path: the job's default log (def) relative
+// to the state directory's handle, any other by its path.
+func openLogFile(j *job, path, def string) (*os.File, error) {
+	if path == def {
+		return j.store.OpenLog(j.id)
+	}
+	return marker.OpenLog(path)
 }

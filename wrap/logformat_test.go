@@ -317,11 +317,11 @@ func TestSystemLogEvents(t *testing.T) {
 }
 
 func TestSystemEventOfShutdownNotice(t *testing.T) {
-	ev, ok := systemEventOf("j", "b", slog.LevelWarn, "termination notice", []any{"signal", "SIGTERM", "confirmed", true, "witness", "systemd-state=stopping"})
+	ev, ok := systemEventOf("j", "b", evTerminationNotice, []any{"signal", "SIGTERM", "confirmed", true, "witness", "systemd-state=stopping"})
 	if !ok || ev.ID != EventShutdownNotice || ev.Level != slog.LevelWarn || !strings.Contains(ev.Message, "witness: systemd-state=stopping") {
 		t.Errorf("systemEventOf(termination notice) = %+v, %v", ev, ok)
 	}
-	if _, ok := systemEventOf("j", "b", slog.LevelInfo, "verify passed", nil); ok {
+	if _, ok := systemEventOf("j", "b", evVerifyPassed, nil); ok {
 		t.Error("verify passed must stay in the job log only")
 	}
 }

@@ -47,7 +47,7 @@ func watchNotices(ctx context.Context, probe detect.Probe, log *jobLog) (<-chan 
 	}
 	stop, err := w.WatchNotices(ctx, handle, log.logger)
 	if err != nil {
-		log.event("shutdown notices: a channel could not be watched", "error", err.Error())
+		log.event(evNoticeChannelLost, "error", err.Error())
 	}
 	var once sync.Once
 	return ch, func() {

@@ -25,6 +25,9 @@ type fakeProbe struct {
 	// on: the sources as the child left them.
 	after []detect.PendingSource
 	calls int
+	// onAsk, when set, is called (under the lock) after each time the
+	// shutdown witnesses are asked (a notice without a signal).
+	onAsk func(p *fakeProbe)
 }
 
 func (p *fakeProbe) BootID(context.Context) (string, error) {
@@ -39,6 +42,9 @@ func (p *fakeProbe) ShutdownNotice(_ context.Context, sig os.Signal) detect.Noti
 	n := detect.Notice{Signal: detect.SignalName(sig), Confirmed: p.confirmed}
 	if p.confirmed {
 		n.Witness = "test-witness"
+	}
+	if sig == nil && p.onAsk != nil {
+		p.onAsk(p)
 	}
 	return n
 }

@@ -39,7 +39,7 @@ type Query struct {
 // nil, and a named job is listed so that it reads as having no record.
 func (q Query) ids() (*marker.Store, []marker.ID, error) {
 	if !q.All && q.Job == "" {
-		return nil, nil, fmt.Errorf("%w: give --job ID or --all", ErrUsage)
+		return nil, nil, &OptionError{Option: OptJob, Also: OptAll, Text: "give {option} ID or {also}"}
 	}
 	var id marker.ID
 	if !q.All {
@@ -111,7 +111,7 @@ func Status(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error)
 }
 
 // Resume writes the effective state of each job whose state a restart
-// decides (DESIGN §3): run at boot, it finalizes jobs whose reboot happened.
+// decides (docs/design.md §3): run at boot, it finalizes jobs whose reboot happened.
 // A job another upwrap holds is reported Busy and left alone.
 func Resume(ctx context.Context, q Query, probe detect.Probe) ([]*Result, error) {
 	st, ids, err := q.ids()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+
+	"github.com/upwrap/upwrap/internal/journal"
 )
 
 // EventID is the stable id of an event upwrap writes to the operating
@@ -40,6 +42,8 @@ type SystemEvent struct {
 	ID EventID
 	// Level is information, warning or error.
 	Level slog.Level
+	// Priority is its syslog priority (where it goes to syslog).
+	Priority journal.Priority
 	// Message is the text: one summary line, then key=value details.
 	Message string
 }
@@ -56,41 +60,31 @@ type systemLog interface {
 // Tests replace it.
 var openSystemLog = openPlatformSystemLog
 
-// systemEventOf maps one of upwrap's job-log events to a system-log event:
-// the child's start, a recorded outcome, a shutdown notice. Other events
-// stay in the job log only.
-func systemEventOf(job, boot string, level slog.Level, msg string, args []any) (SystemEvent, bool) {
-	var id EventID
+// systemEventOf is the system-log entry of one of upwrap's job-log events:
+// those eventTable gives an id (the child's start, a recorded outcome, a
+// shutdown notice, a record that cannot be written). Other events stay in
+// the job log only.
+func systemEventOf(job, boot string, e event, args []any) (SystemEvent, bool) {
+	spec := e.spec()
+	if spec.id == 0 {
+		return SystemEvent{}, false
+	}
+	st, _ := argValue(args, "state")
 	var head string
-	switch msg {
-	case "child started":
-		id, head = EventStarted, fmt.Sprintf("upwrap: job %s started", job)
-	case "termination notice":
-		id, head = EventShutdownNotice, fmt.Sprintf("upwrap: job %s: termination notice while the command runs", job)
-	case "could not record the outcome; retrying", "could not record the outcome":
-		st, _ := argValue(args, "state")
-		id, head = EventRecordFailed, fmt.Sprintf("upwrap: job %s ended %v, but its record %s", job, st,
-			map[bool]string{true: "cannot be written yet; retrying", false: "could not be written"}[msg != "could not record the outcome"])
-	case "state recorded":
-		st, _ := argValue(args, "state")
-		switch st {
-		case "succeeded":
-			id = EventSucceeded
-		case "reboot-required":
-			id = EventRebootRequired
-		case "rebooting":
-			id = EventRestarting
-		case "failed":
-			id = EventFailed
-		default:
-			return SystemEvent{}, false
-		}
+	switch e {
+	case evChildStarted:
+		head = fmt.Sprintf("upwrap: job %s started", job)
+	case evTerminationNotice:
+		head = fmt.Sprintf("upwrap: job %s: termination notice while the command runs", job)
+	case evRecordRetrying:
+		head = fmt.Sprintf("upwrap: job %s ended %v, but its record cannot be written yet; retrying", job, st)
+	case evRecordFailed:
+		head = fmt.Sprintf("upwrap: job %s ended %v, but its record could not be written", job, st)
+	default: // a recorded state
 		head = fmt.Sprintf("upwrap: job %s: %v", job, st)
 		if r, ok := argValue(args, "reason"); ok && r != "" {
 			head += fmt.Sprintf(" (%v)", r)
 		}
-	default:
-		return SystemEvent{}, false
 	}
 	var b strings.Builder
 	b.WriteString(head)
@@ -99,5 +93,5 @@ func systemEventOf(job, boot string, level slog.Level, msg string, args []any) (
 		fmt.Fprintf(&b, "\r\n%v: %v", args[i], args[i+1])
 	}
 	fmt.Fprintf(&b, "\r\njob: %s\r\nboot: %s", job, boot)
-	return SystemEvent{ID: id, Level: level, Message: b.String()}, true
+	return SystemEvent{ID: spec.id, Level: spec.level, Priority: spec.prio, Message: b.String()}, true
 }

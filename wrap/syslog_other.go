@@ -4,7 +4,6 @@ package wrap
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 	"runtime"
 	"strings"
@@ -23,12 +22,9 @@ func openPlatformSystemLog() systemLog { return &recordFailureSyslog{} }
 // too). Tests replace it.
 var syslogSocket = map[bool]string{true: "/var/run/syslog", false: "/dev/log"}[runtime.GOOS == "darwin"]
 
-// Syslog priorities of facility daemon (RFC 3164): daemon is 3, warning 4,
-// error 3.
-const (
-	syslogDaemonWarning = 3<<3 | 4
-	syslogDaemonErr     = 3<<3 | 3
-)
+// syslogDaemon is the facility daemon (RFC 3164), shifted to be or-ed with
+// an event's priority.
+const syslogDaemon = 3 << 3
 
 // recordFailureSyslog sends EventRecordFailed to syslog, one datagram in
 // the local format ("<PRI>upwrap[PID]: message"); every other event, and a
@@ -41,10 +37,7 @@ func (recordFailureSyslog) Report(ev SystemEvent) {
 	if ev.ID != EventRecordFailed {
 		return
 	}
-	pri := syslogDaemonWarning
-	if ev.Level >= slog.LevelError {
-		pri = syslogDaemonErr
-	}
+	pri := syslogDaemon | int(ev.Priority)
 	msg := strings.ReplaceAll(strings.ReplaceAll(ev.Message, "\r\n\r\n", "; "), "\r\n", "; ")
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
 	if err != nil {

@@ -3,7 +3,6 @@
 package wrap
 
 import (
-	"log/slog"
 	"net"
 	"path/filepath"
 	"strings"
@@ -25,9 +24,9 @@ func TestRecordFailureReachesSyslog(t *testing.T) {
 	defer func() { syslogSocket = old }()
 
 	sys := openPlatformSystemLog()
-	ok, _ := systemEventOf("j", "b", slog.LevelInfo, "state recorded", []any{"state", "succeeded", "reason", "child exited with 0"})
+	ok, _ := systemEventOf("j", "b", evRecordedSucceeded, []any{"state", "succeeded", "reason", "child exited with 0"})
 	sys.Report(ok)
-	bad, found := systemEventOf("j", "b", slog.LevelError, "could not record the outcome", []any{"state", "succeeded", "error", "no space left on device"})
+	bad, found := systemEventOf("j", "b", evRecordFailed, []any{"state", "succeeded", "error", "no space left on device"})
 	if !found {
 		t.Fatal("the record failure is no system event")
 	}

@@ -18,8 +18,17 @@ const eventSourceKey = `SYSTEM\CurrentControlSet\Services\EventLog\Application\`
 // characters per string).
 const maxEventText = 31000
 
+// eventWriter is the part of *eventlog.Log that eventLog uses: one call
+// per event type. Tests replace it.
+type eventWriter interface {
+	Info(eid uint32, msg string) error
+	Warning(eid uint32, msg string) error
+	Error(eid uint32, msg string) error
+	Close() error
+}
+
 // eventLog writes to the Windows Application event log.
-type eventLog struct{ l *eventlog.Log }
+type eventLog struct{ l eventWriter }
 
 // openPlatformSystemLog opens the "upwrap" event source, registering it
 // first (with EventCreate.exe as its message file, so that the Event Viewer
@@ -40,20 +49,24 @@ func openPlatformSystemLog() systemLog {
 	return &eventLog{l: l}
 }
 
-// Report implements systemLog.
-func (e *eventLog) Report(ev SystemEvent) {
+// Report implements systemLog: an error is dropped (a job never fails
+// for its event log).
+func (e *eventLog) Report(ev SystemEvent) { e.write(ev) }
+
+// write writes ev as an entry of its level's type, its text without NULs
+// and cut to what ReportEvent takes.
+func (e *eventLog) write(ev SystemEvent) error {
 	msg := strings.ReplaceAll(ev.Message, "\x00", "")
 	if len(msg) > maxEventText {
 		msg = msg[:maxEventText] + "..."
 	}
 	switch {
 	case ev.Level >= slog.LevelError:
-		e.l.Error(uint32(ev.ID), msg)
+		return e.l.Error(uint32(ev.ID), msg)
 	case ev.Level >= slog.LevelWarn:
-		e.l.Warning(uint32(ev.ID), msg)
-	default:
-		e.l.Info(uint32(ev.ID), msg)
+		return e.l.Warning(uint32(ev.ID), msg)
 	}
+	return e.l.Info(uint32(ev.ID), msg)
 }
 
 // Close implements systemLog.

@@ -192,6 +192,12 @@ func (t *tree) kill() {
 // startNote is "": only Windows has an agent's job to deal with.
 func (t *tree) startNote() string { return "" }
 
+// onDaemonLeft implements processTree.
+func (t *tree) onDaemonLeft(f func(pid int, name string)) { t.onDaemon = f }
+
+// stops implements processTree: the child's group was stopped (Ctrl-Z).
+func (t *tree) stops() <-chan struct{} { return t.stopped }
+
 // restore gives the terminal back to upwrap's group and stops watching.
 func (t *tree) restore() {
 	if t.ttyFd >= 0 {

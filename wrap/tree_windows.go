@@ -82,8 +82,6 @@ type tree struct {
 
 	// stopped never fires: a Windows console has no job control.
 	stopped chan struct{}
-	// onDaemon is not called: the job object holds every descendant.
-	onDaemon func(pid int, name string)
 }
 
 func newTree(cmd *exec.Cmd, waitTree bool, stdin io.Reader) *tree {
@@ -340,6 +338,13 @@ func (t *tree) kill() {
 // startNote says how upwrap's own job (an agent's) was dealt with, for
 // the log; "" outside a job.
 func (t *tree) startNote() string { return t.outerNote }
+
+// onDaemonLeft implements processTree; the job object holds every
+// descendant, so none leaves the tree.
+func (t *tree) onDaemonLeft(func(pid int, name string)) {}
+
+// stops implements processTree; it never fires.
+func (t *tree) stops() <-chan struct{} { return t.stopped }
 
 // suspend does nothing: see stopped.
 func (t *tree) suspend() {}

@@ -42,8 +42,11 @@ func helper(mode, file string) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 2
 		}
+		os.WriteFile(file+".pid", []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
 		return 0
 	case "late":
+		// An installer's relaunched part, still busy when its parent has
+		// exited: a real program's timing, not a wait for a condition.
 		time.Sleep(1500 * time.Millisecond)
 		os.WriteFile(file, []byte("done"), 0o600)
 		return 0
@@ -140,12 +143,26 @@ func TestWindowsJobWaitsForGrandchild(t *testing.T) {
 }
 
 // TestWindowsJobKill: --timeout terminates the whole job, grandchild too.
+// The grandchild's end is awaited: killed, it ends at once without its
+// file; had it survived, it would write the file and then end.
 func TestWindowsJobKill(t *testing.T) {
 	tr, file := startInstaller(t)
+	b, err := os.ReadFile(file + ".pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(string(b))
+	h, err := windows.OpenProcess(windows.SYNCHRONIZE, false, uint32(pid))
+	if err != nil {
+		t.Fatalf("the grandchild %d: %v", pid, err)
+	}
+	defer windows.CloseHandle(h)
 	tr.kill()
 	tr.waitRest(nil)
 	tr.restore()
-	time.Sleep(2500 * time.Millisecond)
+	if ev, err := windows.WaitForSingleObject(h, 10_000); ev != windows.WAIT_OBJECT_0 {
+		t.Fatalf("the grandchild has not ended 10 s after the kill (%d, %v)", ev, err)
+	}
 	if fileExists(file) {
 		t.Error("the grandchild survived the kill")
 	}

@@ -43,18 +43,18 @@ func runVerify(ctx context.Context, command string, timeout time.Duration, log *
 		errw.flush()
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		log.event("verify timed out; its process tree was killed", "command", command, "timeout", timeout.String())
+		log.event(evVerifyTimedOut, "command", command, "timeout", timeout.String())
 		return false, fmt.Sprintf("%q timed out after %s; its process tree was killed", command, timeout)
 	}
 	if errors.Is(err, exec.ErrWaitDelay) {
 		// It exited 0; what it left running held the output open.
-		log.event("verify passed; processes it left running held its output, which upwrap stopped reading", "command", command)
+		log.event(evVerifyPassedHeld, "command", command)
 		return true, ""
 	}
 	if err != nil {
-		log.event("verify failed", "command", command, "error", err.Error())
+		log.event(evVerifyFailed, "command", command, "error", err.Error())
 		return false, fmt.Sprintf("%q: %v", command, err)
 	}
-	log.event("verify passed", "command", command)
+	log.event(evVerifyPassed, "command", command)
 	return true, ""
 }

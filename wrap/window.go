@@ -50,7 +50,7 @@ func (w *shutdownWindow) settle(ctx context.Context, f exitFacts) exitDecision {
 	if d.act != exitWaitGrace {
 		return d
 	}
-	w.log.event("child ended abnormally with no confirmed shutdown; waiting for a shutdown notice",
+	w.log.event(evAwaitingNotice,
 		"grace", w.grace.String(), "exit_code", f.code, "signal", f.sig)
 	t := time.NewTimer(w.grace)
 	defer t.Stop()
@@ -59,7 +59,7 @@ func (w *shutdownWindow) settle(ctx context.Context, f exitFacts) exitDecision {
 		case <-t.C:
 			f = w.ask(ctx, w.heard(f))
 			f.graceOver = true
-			w.log.event("shutdown grace over", "witness", f.witness)
+			w.log.event(evGraceOver, "witness", f.witness)
 			return classifyExit(f)
 		case <-ctx.Done():
 			f.graceOver = true
@@ -100,7 +100,7 @@ func (w *shutdownWindow) ask(ctx context.Context, f exitFacts) exitFacts {
 	n := w.probe.ShutdownNotice(ctx, nil)
 	if n.Confirmed {
 		f.witness = n.Witness
-		w.log.event("the shutdown witnesses say the system is going down", "witness", n.Witness)
+		w.log.event(evWitnessesGoingDown, "witness", n.Witness)
 	}
 	return f
 }

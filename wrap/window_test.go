@@ -50,11 +50,11 @@ func TestShutdownWindow(t *testing.T) {
 			opts.ExpectReboot = tt.expectReboot
 			opts.ShutdownGrace = 400 * time.Millisecond
 			if tt.witnessLate {
+				// The witnesses say nothing when first asked, at the
+				// child's end, and confirm when asked again, at the end
+				// of the grace.
 				opts.ShutdownGrace = 2 * time.Second
-				go func() {
-					time.Sleep(300 * time.Millisecond)
-					p.set(func(p *fakeProbe) { p.confirmed = true })
-				}()
+				p.onAsk = func(p *fakeProbe) { p.confirmed = true }
 			}
 			res, err := Run(context.Background(), opts, p)
 			if err != nil {

@@ -46,7 +46,7 @@ func noteRecordBoot(w *detect.BootWitnesses, rec *marker.Record, boot string) {
 // logWitnesses logs a disagreement among the boot witnesses.
 func logWitnesses(log *jobLog, w *detect.BootWitnesses) {
 	if w != nil && w.Disagreement != "" {
-		log.event("boot witnesses disagree", "identity", w.Identity, "disagreement", w.Disagreement)
+		log.event(evBootWitnessesDisagree, "identity", w.Identity, "disagreement", w.Disagreement)
 	}
 }
 

@@ -415,7 +415,7 @@ const perfIntro = `upwrap is on the path of every upgrade and of every agent res
 // plainBuild says what the plain go build of this run links.
 func plainBuild(sizes map[string]string) string {
 	if sizes["plain_cgo"] == "1" {
-		return "cgo on, static all the same; urfave/cli's docs generator linked in"
+		return "cgo on: libc linked dynamically, for net and os/user; urfave/cli's docs generator linked in"
 	}
 	return "urfave/cli's docs generator linked in"
 }

@@ -10,7 +10,10 @@
 // journal stream named by JOURNAL_STREAM (not merely when the variable is
 // inherited by a child whose stderr was redirected); every line gets exactly
 // one prefix, a line that already has one keeps it; bytes are otherwise
-// passed through unchanged and in order.
+// passed through unchanged and in order. The priority of upwrap's own lines
+// comes from the code that writes them ([Say]: an error line says it is an
+// error); a line without a prefix — the child's output, passed through — is
+// information ([DefaultPriority]). A line's words never set its priority.
 //
 // What it does not do: it never talks to journald's socket, adds no
 // structured fields, and does nothing on systems without systemd.

@@ -22,14 +22,29 @@ func Prefix(p Priority, line string) string {
 	return "<" + string(rune('0'+p)) + ">" + line
 }
 
-// classifyLen is how many bytes of a line's start decide its priority.
-const classifyLen = len("upwrap: warning:")
+// Say writes line and a newline to w; when w is a [Writer] (stderr is the
+// journal) the line carries priority p. The caller, which knows what the
+// line means, gives its priority.
+func Say(w io.Writer, p Priority, line string) error {
+	if _, ok := w.(*Writer); ok {
+		line = Prefix(p, line)
+	}
+	_, err := io.WriteString(w, line+"\n")
+	return err
+}
+
+// DefaultPriority is the priority of a line that comes without one: the
+// child's output, passed through as it is.
+const DefaultPriority = Info
+
+// prefixLen is the length of a priority prefix ("<3>").
+const prefixLen = 3
 
 // Writer prefixes every line written through it with a priority: a line
-// that already starts with one ("<N>", N 0-7) keeps it; "upwrap: error:"
-// lines are errors, "upwrap: warning:" lines warnings, all others
-// information. It is safe for concurrent use; whole writes are kept
-// together.
+// that already starts with one ("<N>", N 0-7: upwrap's own lines, written
+// with [Say], or a child that knows the convention) keeps it; every other
+// line gets DefaultPriority. It never reads a priority from a line's words.
+// It is safe for concurrent use; whole writes are kept together.
 type Writer struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -58,12 +73,13 @@ func (jw *Writer) Write(p []byte) (int, error) {
 			jw.atStart = true
 			continue
 		}
-		// At the start of a line: gather enough to classify it.
+		// At the start of a line: gather enough to see whether it has a
+		// prefix.
 		line := rest
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
 			line = rest[:i+1]
 		}
-		need := classifyLen - len(jw.held)
+		need := prefixLen - len(jw.held)
 		if len(line) < need && line[len(line)-1] != '\n' {
 			jw.held = append(jw.held, line...)
 			rest = rest[len(line):]
@@ -101,14 +117,8 @@ func (jw *Writer) Flush() error {
 // prefixFor returns the prefix a line starting with head needs ("" when it
 // has one).
 func prefixFor(head []byte) string {
-	if len(head) >= 3 && head[0] == '<' && head[1] >= '0' && head[1] <= '7' && head[2] == '>' {
+	if len(head) >= prefixLen && head[0] == '<' && head[1] >= '0' && head[1] <= '7' && head[2] == '>' {
 		return ""
 	}
-	switch {
-	case bytes.HasPrefix(head, []byte("upwrap: error:")):
-		return "<3>"
-	case bytes.HasPrefix(head, []byte("upwrap: warning:")):
-		return "<4>"
-	}
-	return "<6>"
+	return Prefix(DefaultPriority, "")
 }

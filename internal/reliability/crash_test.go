@@ -24,7 +24,7 @@ import (
 // "old" in the table means these bytes, unchanged.
 const oldRecord = "old"
 
-// next is what the run after the crash must do (DESIGN §3).
+// next is what the run after the crash must do (docs/design.md §3).
 type next struct {
 	code    int
 	state   marker.State
@@ -130,7 +130,7 @@ func TestCrashPointsCovered(t *testing.T) {
 // TestCrashPoints kills a real upwrap (built with upwrap_crashpoints) at
 // every step of a record write and of a run, then runs the same command
 // line again. The record must be the old one or the new one, valid; the
-// next run must take the decision of DESIGN §3; the child must be started
+// next run must take the decision of docs/design.md §3; the child must be started
 // again only where that table says so. Each row is tried in the same boot
 // and, where a private mount namespace can fake /proc's boot id, after a
 // restart with and without --expect-reboot.

@@ -1,10 +1,10 @@
 // Package reliability holds upwrap's end-to-end reliability and security
-// tests (issue 8); it has no code of its own. They drive the real binary as
+// tests; it has no code of its own. They drive the real binary as
 // real processes:
 //
 //   - crash points: an upwrap built with the upwrap_crashpoints tag kills
 //     itself at every named step of a record write and of a run, and the
-//     next run must read a valid record and take the decision of DESIGN §3;
+//     next run must read a valid record and take the decision of docs/design.md §3;
 //   - syscall order: under strace, one record write is write(temp),
 //     fsync(temp), rename, fsync(dir), and only then the report; an upwrap
 //     built with upwrap_nodirsync must fail that check;

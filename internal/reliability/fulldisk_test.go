@@ -3,6 +3,7 @@
 package reliability
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,6 +39,43 @@ func tmpfsNamespace(t *testing.T, dir string, size int) (enter []string, view st
 	}
 	pid := strconv.Itoa(holder.Process.Pid)
 	return []string{"nsenter", "-t", pid, "-m", "--"}, filepath.Join("/proc", pid, "root") + dir
+}
+
+// smallDisk is a test's 1 MiB tmpfs in a private mount namespace: mnt holds
+// the state directory in a subdirectory (state), so that a child can fill
+// the file system beside it too; enter prefixes a command to run it in the
+// namespace, and view is the state directory as this process sees it.
+type smallDisk struct {
+	root, mnt, state, view string
+	enter                  []string
+}
+
+func newSmallDisk(t *testing.T) smallDisk {
+	t.Helper()
+	root := t.TempDir()
+	mnt := filepath.Join(root, "var")
+	enter, view := tmpfsNamespace(t, mnt, 1<<20)
+	return smallDisk{root: root, mnt: mnt, state: filepath.Join(mnt, "state"), view: filepath.Join(view, "state"), enter: enter}
+}
+
+// startInside starts argv in the disk's namespace (stderr to stderr, if
+// given) and waits until the child has created started.
+func (d smallDisk) startInside(t *testing.T, argv []string, started string, stderr io.Writer) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(d.enter[0], append(d.enter[1:], argv...)...)
+	cmd.Env = baseEnv()
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(started); err == nil {
+			return cmd
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the child never started")
+		}
+	}
 }
 
 // fillingChild is an upgrade that fills the state directory's file system
@@ -80,18 +118,14 @@ func TestFullDiskAtTheEnd(t *testing.T) {
 		{name: "negative control: upwrap_nospare build", tags: "upwrap_nospare", lines: 1000, fill: true, control: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root := t.TempDir()
-			// The tmpfs holds the state directory in a subdirectory, so
-			// that the child can fill it beside the state directory too.
-			mnt := filepath.Join(root, "var")
-			enter, view := tmpfsNamespace(t, mnt, 1<<20)
-			state := filepath.Join(mnt, "state")
-			count := filepath.Join(root, "count")
+			d := newSmallDisk(t)
+			enter, state := d.enter, d.state
+			count := filepath.Join(d.root, "count")
 			bin := upwrapBin(t, tc.tags)
 			args := append([]string{bin, "run", "--state-dir", state, "--job", "j", "--record-retry", "2s"}, tc.args...)
 			args = append(append(args, "--"), fillingChild(count, state, tc.lines, tc.fill)...)
 			r := runProc(t, nil, append(enter, args...)...)
-			rec := readRecord(t, filepath.Join(view, "state"), "j")
+			rec := readRecord(t, d.view, "j")
 			ok := r.code == 0 && rec != nil && rec.State == "succeeded" && rec.ExitCode != nil && *rec.ExitCode == 0
 			if tc.control {
 				if ok {
@@ -105,18 +139,18 @@ func TestFullDiskAtTheEnd(t *testing.T) {
 			if !strings.Contains(r.stderr, "upwrap: warning: the job log stopped growing") {
 				t.Errorf("stderr does not say that the log stopped:\n%s", r.stderr)
 			}
-			df := runProc(t, nil, append(enter, "df", "-B1", "--output=avail", mnt)...)
-			fi, err := os.Stat(filepath.Join(view, "state", "j.log"))
+			df := runProc(t, nil, append(enter, "df", "-B1", "--output=avail", d.mnt)...)
+			fi, err := os.Stat(filepath.Join(d.view, "j.log"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			log, _ := os.ReadFile(filepath.Join(view, "state", "j.log"))
+			log, _ := os.ReadFile(filepath.Join(d.view, "j.log"))
 			if tc.logSays && !strings.Contains(string(log), "log stopped") {
 				t.Errorf("the log does not say it stopped; its end:\n%s", tail(string(log), 600))
 			}
 			t.Logf("figure: log of %d bytes on a 1 MiB tmpfs; the record (%d bytes) was still written; free after the run: %s",
-				fi.Size(), len(mustRead(t, filepath.Join(view, "state", "j.json"))), strings.Join(strings.Fields(df.stdout)[1:], ""))
-			if spare, _ := filepath.Glob(filepath.Join(view, "state", ".*")); len(spare) > 0 {
+				fi.Size(), len(mustRead(t, filepath.Join(d.view, "j.json"))), strings.Join(strings.Fields(df.stdout)[1:], ""))
+			if spare, _ := filepath.Glob(filepath.Join(d.view, ".*")); len(spare) > 0 {
 				t.Errorf("files left beside the record: %v", spare)
 			}
 			// The next run, on the still-full disk: done, not started again.
@@ -138,6 +172,15 @@ func TestFullDiskAtTheEnd(t *testing.T) {
 // the job ended and that it could not record it, exits with the
 // state-directory code, and leaves the record running (never a false
 // outcome).
+//
+// The state directory is its own bind mount from the start, and that mount
+// is made read-only while the child runs: upwrap holds the directory open
+// and writes through that handle (docs/design.md §6), so a read-only mount
+// put over the path afterwards would not reach it — only the mount it
+// opened turning read-only does, as a file system that fails does. The job
+// log is kept outside it: a file open for writing on a mount keeps the
+// remount from succeeding (EBUSY), which the kernel's own remount on an
+// error does not wait for.
 func TestReadOnlyAfterStart(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -152,32 +195,21 @@ func TestReadOnlyAfterStart(t *testing.T) {
 			[]string{"upwrap: error: job j ended succeeded (child exited with 0), but the record could not be written within 5s", "read-only file system"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root := t.TempDir()
-			mnt := filepath.Join(root, "var")
-			enter, view := tmpfsNamespace(t, mnt, 1<<20)
-			state := filepath.Join(mnt, "state")
-			count, started, release := filepath.Join(root, "count"), filepath.Join(root, "started"), filepath.Join(root, "release")
+			d := newSmallDisk(t)
+			enter, state := d.enter, d.state
+			count, started, release := filepath.Join(d.root, "count"), filepath.Join(d.root, "started"), filepath.Join(d.root, "release")
 			child := []string{"sh", "-c", `echo started >>"$1"; : >"$2"; while [ ! -e "$3" ]; do sleep 0.01; done; exit 0`, "sh", count, started, release}
-			args := append([]string{upwrapBin(t, ""), "run", "--state-dir", state, "--job", "j", "--record-retry", "5s", "--"}, child...)
-			cmd := exec.Command(enter[0], append(enter[1:], args...)...)
-			cmd.Env = baseEnv()
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
+			if err := os.Mkdir(d.view, 0o700); err != nil {
 				t.Fatal(err)
 			}
-			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-				if _, err := os.Stat(started); err == nil {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the child never started")
-				}
+			if r := runProc(t, nil, append(enter, "mount", "--bind", state, state)...); r.code != 0 {
+				t.Fatalf("bind mount: %v", r)
 			}
-			// A read-only bind mount over the state directory: the files
-			// upwrap holds open (lock, log) keep a plain remount from
-			// succeeding, as they would on a real disk.
-			if r := runProc(t, nil, append(enter, "sh", "-euc", `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"`, "sh", state)...); r.code != 0 {
+			args := append([]string{upwrapBin(t, ""), "run", "--state-dir", state, "--job", "j", "--record-retry", "5s",
+				"--log", filepath.Join(d.root, "j.log"), "--"}, child...)
+			var stderr strings.Builder
+			cmd := d.startInside(t, args, started, &stderr)
+			if r := runProc(t, nil, append(enter, "mount", "-o", "remount,bind,ro", state)...); r.code != 0 {
 				t.Fatalf("remount read-only: %v", r)
 			}
 			os.WriteFile(release, nil, 0o600)
@@ -189,7 +221,7 @@ func TestReadOnlyAfterStart(t *testing.T) {
 						t.Fatalf("upwrap never said it retries:\n%s", stderr.String())
 					}
 				}
-				if r := runProc(t, nil, append(enter, "umount", state)...); r.code != 0 {
+				if r := runProc(t, nil, append(enter, "mount", "-o", "remount,bind,rw", state)...); r.code != 0 {
 					t.Fatalf("back to read-write: %v", r)
 				}
 			}
@@ -206,7 +238,7 @@ func TestReadOnlyAfterStart(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", f, stderr.String())
 				}
 			}
-			if rec := readRecord(t, filepath.Join(view, "state"), "j"); rec == nil || string(rec.State) != tc.state {
+			if rec := readRecord(t, d.view, "j"); rec == nil || string(rec.State) != tc.state {
 				t.Errorf("record %+v, want state %s", rec, tc.state)
 			}
 			if n := starts(t, count); n != 1 {
@@ -250,36 +282,22 @@ func TestFullDiskAfterCrash(t *testing.T) {
 }
 
 func testFullDiskAfterCrash(t *testing.T, tags string, control bool) {
-	root := t.TempDir()
-	mnt := filepath.Join(root, "var")
-	enter, view := tmpfsNamespace(t, mnt, 1<<20)
-	state := filepath.Join(mnt, "state")
-	started, release := filepath.Join(root, "started"), filepath.Join(root, "release")
+	d := newSmallDisk(t)
+	enter, state := d.enter, d.state
+	started, release := filepath.Join(d.root, "started"), filepath.Join(d.root, "release")
 	child := []string{"sh", "-c", `: >"$1"; while [ ! -e "$2" ]; do sleep 0.01; done`, "sh", started, release}
 	args := append([]string{upwrapBin(t, tags), "run", "--state-dir", state, "--job", "j", "--expect-reboot", "--"}, child...)
-	cmd := exec.Command(enter[0], append(enter[1:], args...)...)
-	cmd.Env = baseEnv()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(started); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the child never started")
-		}
-	}
+	cmd := d.startInside(t, args, started, nil)
 	// nsenter execs upwrap: this is upwrap's pid.
 	cmd.Process.Kill()
 	cmd.Wait()
 	os.WriteFile(release, nil, 0o600)
-	runProc(t, nil, append(enter, "dd", "if=/dev/zero", "of="+filepath.Join(mnt, "fill"), "bs=4096")...)
-	if rec := readRecord(t, filepath.Join(view, "state"), "j"); rec == nil || rec.State != "running" {
+	runProc(t, nil, append(enter, "dd", "if=/dev/zero", "of="+filepath.Join(d.mnt, "fill"), "bs=4096")...)
+	if rec := readRecord(t, d.view, "j"); rec == nil || rec.State != "running" {
 		t.Fatalf("record after the crash: %+v", rec)
 	}
 	r := runProc(t, nil, append(enter, inNewBoot(t, upwrapBin(t, tags), "resume", "--state-dir", state, "--job", "j")...)...)
-	rec := readRecord(t, filepath.Join(view, "state"), "j")
+	rec := readRecord(t, d.view, "j")
 	if control {
 		if r.code == 0 {
 			t.Errorf("the build without reservation recorded the outcome on a full disk; the test cannot see the reservation")
@@ -289,7 +307,7 @@ func testFullDiskAfterCrash(t *testing.T, tags string, control bool) {
 	if r.code != 0 || rec == nil || rec.State != "succeeded" || rec.Source != "boot-change" {
 		t.Fatalf("resume on the full disk after the crash: %v\nrecord: %+v", r, rec)
 	}
-	if left, _ := filepath.Glob(filepath.Join(view, "state", ".*")); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(d.view, ".*")); len(left) > 0 {
 		t.Errorf("files left beside the record: %v", left)
 	}
 }

@@ -8,9 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -219,27 +217,9 @@ func TestHostileStateDirs(t *testing.T) {
 func testFullStateDir(t *testing.T) {
 	root := t.TempDir()
 	state := filepath.Join(root, "state")
-	if err := os.Mkdir(state, 0o700); err != nil {
-		t.Fatal(err)
-	}
 	// A process holds the namespace; upwrap enters it with nsenter, and the
-	// test reads the tmpfs through /proc/PID/root.
-	holder := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-euc",
-		`mount -t tmpfs -o size=64k,mode=0700 tmpfs "$1"; echo ready; exec sleep 600`, "sh", state)
-	out, err := holder.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
-	buf := make([]byte, 6)
-	if _, err := out.Read(buf); err != nil || string(buf) != "ready\n" {
-		t.Fatalf("namespace holder: %q, %v", buf, err)
-	}
-	view := filepath.Join("/proc", strconv.Itoa(holder.Process.Pid), "root") + state
-	enter := []string{"nsenter", "-t", strconv.Itoa(holder.Process.Pid), "-m", "--"}
+	// test reads the tmpfs through view.
+	enter, view := tmpfsNamespace(t, state, 64<<10)
 	failOnce(t, enter, state)
 	// Fill the tmpfs to the last page.
 	runProc(t, nil, append(enter, "dd", "if=/dev/zero", "of="+filepath.Join(state, "fill"), "bs=4096")...)

@@ -82,11 +82,23 @@ func traceEvents(path, stateDir, job string) ([]string, error) {
 		return nil, err
 	}
 	defer f.Close()
-	// Each write has a temporary file of its own: .JOB.json.<hex>.tmp.
-	temp := regexp.MustCompile(regexp.QuoteMeta(`"`+filepath.Join(stateDir, "."+job+".json.")) + `[0-9a-f]+\.tmp"`)
-	record := filepath.Join(stateDir, job+".json")
 	pending := map[string]string{} // pid -> start of an unfinished call
 	fds := map[int]string{}        // fd -> "temp" or "dir"
+	// Each write has a temporary file of its own: .JOB.json.<hex>.tmp.
+	// marker opens the state directory once and names its files relative
+	// to that descriptor (openat/renameat with the directory's fd and a
+	// bare name); an absolute path is accepted too.
+	tempName := regexp.QuoteMeta("."+job+".json.") + `[0-9a-f]+\.tmp`
+	temp := regexp.MustCompile(`^(\d+), "` + tempName + `"|"` + regexp.QuoteMeta(stateDir+"/") + tempName + `"`)
+	record := regexp.MustCompile(`(^|, )(\d+), "` + regexp.QuoteMeta(job+".json") + `"|"` + regexp.QuoteMeta(filepath.Join(stateDir, job+".json")) + `"`)
+	// inDir: a relative name's descriptor must be the state directory's.
+	inDir := func(m []string) bool {
+		if m[1] == "" {
+			return true
+		}
+		fd, _ := strconv.Atoi(m[1])
+		return fds[fd] == "dir"
+	}
 	var evs []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -121,8 +133,8 @@ func traceEvents(path, stateDir, job string) ([]string, error) {
 			if ret < 0 {
 				continue
 			}
-			switch {
-			case temp.MatchString(args):
+			switch m := temp.FindStringSubmatch(args); {
+			case m != nil && inDir(m):
 				fds[ret] = "temp"
 				evs = append(evs, "open-temp")
 			case strings.Contains(args, strconv.Quote(stateDir)+","):
@@ -143,7 +155,8 @@ func traceEvents(path, stateDir, job string) ([]string, error) {
 				evs = append(evs, "fsync-"+k)
 			}
 		case "rename", "renameat", "renameat2":
-			if ret == 0 && temp.MatchString(args) && strings.Contains(args, strconv.Quote(record)) {
+			from, to := temp.FindStringSubmatch(args), record.FindStringSubmatch(args)
+			if ret == 0 && from != nil && to != nil && inDir(from) && inDir(to[1:]) {
 				evs = append(evs, "rename")
 			}
 		}

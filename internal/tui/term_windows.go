@@ -9,7 +9,7 @@ import (
 // enableTerminal reports whether f is a console that processes the escape
 // sequences of the status line, turning that processing on (Windows 10
 // 1511 and later) when it is off. Only kernel32 is used: upwrap's main
-// process must never load user32 (DESIGN §5).
+// process must never load user32 (docs/design.md §8).
 func enableTerminal(f *os.File) bool {
 	h := windows.Handle(f.Fd())
 	var mode uint32
