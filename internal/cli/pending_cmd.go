@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/upwrap/upwrap/detect"
 	"github.com/upwrap/upwrap/wrap"
+	"github.com/urfave/cli/v2"
 )
 
 func pendingCommand(c *cliState) *cli.Command {
