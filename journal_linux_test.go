@@ -65,6 +65,8 @@ func TestJournalStderr(t *testing.T) {
 		{"failed run", true, job, []string{"<6>to-stderr\n", "<3>upwrap: jr: faile"}},
 		{"not the journal", false, job, []string{"to-stderr\n", "upwrap: jr: failed ("}},
 		{"usage error", true, []string{"status", "--state-dir", state}, []string{"<3>upwrap: error: gi", "<6>upwrap: hint: run"}},
+		{"unknown command", true, []string{"frob"}, []string{"<3>upwrap: error: no", "<6>upwrap: hint: run"}},
+		{"warning", true, []string{"pending", "--ignore-pending", "nosuch"}, []string{"<4>upwrap: warning: "}},
 		{"reboot required", true, []string{"run", "--state-dir", state, "--job", "rr", "--reboot-codes", "7", "--", "sh", "-c", "exit 7"},
 			[]string{"<5>upwrap: rr: reboo"}},
 	} {

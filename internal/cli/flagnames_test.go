@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -77,7 +77,7 @@ func TestFixedNamesIsSet(t *testing.T) {
 			args := append([]string{"upwrap", "run", "--exit-codes", "posix", "--state-dir", filepath.Join(t.TempDir(), "s"), "--job", "j"}, setup(t)...)
 			args = append(args, "--", "false")
 			var stderr bytes.Buffer
-			if code := run(args, strings.NewReader(""), io.Discard, &stderr); code != kindRebootRequired.code(profilePOSIX) {
+			if code := run("dev", args, strings.NewReader(""), io.Discard, &stderr); code != kindRebootRequired.code(profilePOSIX) {
 				t.Errorf("exit %d, want reboot-required (%d); stderr:\n%s", code, kindRebootRequired.code(profilePOSIX), stderr.String())
 			}
 		})

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,7 +31,7 @@ var psCall = regexp.MustCompile(`(?m)^(?:\$[a-z]+ = )?& \$upwrap (.*?)(?: 2>(?:\
 
 func readPS(t *testing.T, name string) psScript {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("contrib", "windows", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "contrib", "windows", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,9 +78,9 @@ func fleetStates(t *testing.T, job, state string) string {
 	dir := filepath.Join(t.TempDir(), "state")
 	switch state {
 	case "succeeded":
-		upwrap(t, invocation{args: []string{"run", "--state-dir", dir, "--job", job, "--", "true"}})
+		inProcess(t, dir, []string{"run", "--job", job, "--", "true"})
 	case "failed":
-		upwrap(t, invocation{args: []string{"mark", "--state-dir", dir, "--job", job, "--state", "failed", "--reason", "rolled back"}})
+		inProcess(t, dir, []string{"mark", "--job", job, "--state", "failed", "--reason", "rolled back"})
 	case "corrupt":
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			t.Fatal(err)
@@ -93,8 +92,15 @@ func fleetStates(t *testing.T, job, state string) string {
 	return dir
 }
 
-// inProcess runs upwrap in this process (for the full exit code: a process
-// exit status on Linux keeps only 8 bits of the msi codes).
+// result is what one command line printed and returned.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// inProcess runs upwrap's command line in this process, with stateDir as
+// UPWRAP_STATE_DIR (for the full exit code: a process exit status on Linux
+// keeps only 8 bits of the msi codes).
 func inProcess(t *testing.T, stateDir string, args []string) result {
 	t.Helper()
 	t.Setenv("UPWRAP_STATE_DIR", stateDir)
@@ -105,7 +111,7 @@ func inProcess(t *testing.T, stateDir string, args []string) result {
 	narrowExitStatus = false
 	defer func() { narrowExitStatus = narrow }()
 	var out, errb bytes.Buffer
-	code := run(append([]string{"upwrap"}, args...), strings.NewReader(""), &out, &errb)
+	code := run("dev", append([]string{"upwrap"}, args...), strings.NewReader(""), &out, &errb)
 	return result{stdout: out.String(), stderr: errb.String(), code: code}
 }
 
@@ -217,15 +223,9 @@ func TestIntuneRemediationScript(t *testing.T) {
 	}
 	work := t.TempDir()
 	argv := append(call[:len(call)-1:len(call)-1], "sh", "-c", `echo x >>"$0"`, filepath.Join(work, "runs"))
-	if narrowExitStatus {
-		// The run line goes through this OS's 8-bit exit status, where the
-		// msi profile is refused: what is under test is that it runs the
-		// command once.
-		argv = slices.DeleteFunc(slices.Clone(argv), func(a string) bool { return a == "--exit-codes" || a == "msi" })
-	}
 	dir := filepath.Join(work, "state")
 	for range 2 {
-		if r := upwrap(t, invocation{args: argv, env: []string{"UPWRAP_STATE_DIR=" + dir}}); r.code != 0 {
+		if r := inProcess(t, dir, argv); r.code != 0 {
 			t.Fatalf("%q: exit %d, %s", argv, r.code, r.stderr)
 		}
 	}

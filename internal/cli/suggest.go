@@ -1,4 +1,4 @@
-package main
+package cli
 
 // suggest returns the name among names nearest to typed, or "" when none is
 // near enough to be what the user meant: an optimal-string-alignment

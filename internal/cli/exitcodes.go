@@ -1,12 +1,49 @@
-package main
+package cli
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/upwrap/upwrap/marker"
 	"github.com/upwrap/upwrap/wrap"
+	"github.com/urfave/cli/v2"
 )
+
+func defaultProfile() profile {
+	if runtime.GOOS == "windows" {
+		return profileMSI
+	}
+	return profilePOSIX
+}
+
+// narrowExitStatus: this OS passes on only 8 bits of a process's exit
+// status (Linux, macOS), so the msi profile is refused. A test seam: the
+// in-process tests of the Windows scripts, which read run's full code,
+// clear it.
+var narrowExitStatus = runtime.GOOS != "windows"
+
+// setProfile reads --exit-codes: every command with the flag has it as its
+// Before hook, which urfave/cli runs before anything else can fail, so that
+// errors too are reported in the chosen profile.
+func (c *cliState) setProfile(ctx *cli.Context) error {
+	switch p := profile(ctx.String("exit-codes")); p {
+	case profileMSI:
+		if narrowExitStatus {
+			// The OS keeps 8 bits of an exit status here: 3010 would reach
+			// the caller as 194 and 27007 (interrupted) as 127 (not found).
+			return usageError{fmt.Sprintf("--exit-codes msi: this system passes on 8 bits of an exit code (3010 would arrive as %d); use posix, the default here", 3010&0xff)}
+		}
+		c.profile = p
+		return nil
+	case profilePOSIX:
+		c.profile = p
+		return nil
+	default:
+		return usageError{fmt.Sprintf("--exit-codes %q: use msi or posix", p)}
+	}
+}
 
 // profile is an exit-code profile (docs/design.md §7).
 type profile string

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/upwrap/upwrap/detect"
+	"github.com/upwrap/upwrap/internal/journal"
 	"github.com/upwrap/upwrap/wrap"
+	"github.com/urfave/cli/v2"
 )
 
 func pendingCommand(c *cliState) *cli.Command {
@@ -27,7 +27,7 @@ func pendingCommand(c *cliState) *cli.Command {
 			}
 			r := wrap.Pending(context.Background(), detect.System(), ctx.StringSlice("ignore-pending"))
 			for _, name := range r.Unknown {
-				fmt.Fprintf(c.stderr, "upwrap: warning: --ignore-pending %s: no such source on this machine\n", name)
+				c.say(journal.Warning, "upwrap: warning: --ignore-pending "+name+": no such source on this machine")
 			}
 			if ctx.Bool("json") {
 				b, err := json.Marshal(r)

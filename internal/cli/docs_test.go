@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ import (
 // for every OS, so the generated files are the same wherever they are made.
 func docsInput(t *testing.T) clidocs.Input {
 	t.Helper()
-	app := newApp(&cliState{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, profile: profilePOSIX})
+	app := newApp(&cliState{version: "dev", stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, profile: profilePOSIX})
 	for _, c := range app.Commands {
 		for _, f := range c.Flags {
 			sf, ok := f.(*cli.StringFlag)
@@ -76,7 +76,7 @@ func TestGeneratedDocs(t *testing.T) {
 	}
 	write := os.Getenv("UPWRAP_GENDOCS") == "1"
 	for path, want := range files {
-		p := filepath.FromSlash(path)
+		p := filepath.Join("..", "..", filepath.FromSlash(path)) // the repository's root
 		if write {
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				t.Fatal(err)

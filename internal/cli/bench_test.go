@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"io"
@@ -13,7 +13,7 @@ import (
 
 func BenchmarkCLIVersion(b *testing.B) {
 	for b.Loop() {
-		if code := run([]string{"upwrap", "version"}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+		if code := run("dev", []string{"upwrap", "version"}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
 			b.Fatalf("exit %d", code)
 		}
 	}
@@ -23,11 +23,11 @@ func BenchmarkCLIVersion(b *testing.B) {
 // the path every agent restart takes.
 func BenchmarkCLIRunSucceeded(b *testing.B) {
 	args := []string{"upwrap", "run", "--state-dir", filepath.Join(b.TempDir(), "state"), "--job", "done", "--", "true"}
-	if code := run(args, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+	if code := run("dev", args, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
 		b.Fatalf("first run: exit %d", code)
 	}
 	for b.Loop() {
-		if code := run(args, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+		if code := run("dev", args, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
 			b.Fatalf("exit %d", code)
 		}
 	}

@@ -1,9 +1,7 @@
-package main
+package cli
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,34 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
-	"github.com/upwrap/upwrap/detect"
 	"github.com/upwrap/upwrap/wrap"
+	"github.com/urfave/cli/v2"
 )
-
-// cliState carries the streams and the result of one invocation between the
-// urfave/cli actions and run.
-type cliState struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	profile        profile
-	code           int
-	// journal: stderr is the systemd journal; lines carry priorities.
-	journal bool
-}
-
-// usageError is a mistake on the command line.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func defaultProfile() profile {
-	if runtime.GOOS == "windows" {
-		return profileMSI
-	}
-	return profilePOSIX
-}
 
 // defaultStateDir is %ProgramData%\upwrap on Windows, /var/lib/upwrap for
 // root elsewhere, and $XDG_STATE_HOME/upwrap (~/.local/state/upwrap) for
@@ -126,18 +99,6 @@ func readRecordFlags(ctx *cli.Context, requiredFlags ...string) (recordFlags, er
 	return recordFlags{job: ctx.String("job"), stateDir: stateDir(ctx), textfile: ctx.String("textfile")}, nil
 }
 
-// writeTextfile rewrites --textfile's upwrap.prom after a command that
-// wrote records (the caller defers it); a failure is a warning: the
-// records, the truth, are written.
-func (c *cliState) writeTextfile(f recordFlags) {
-	if f.textfile == "" {
-		return
-	}
-	if err := wrap.WriteTextfile(context.Background(), f.textfile, f.stateDir, detect.System()); err != nil {
-		fmt.Fprintf(c.stderr, "upwrap: warning: %v\n", err)
-	}
-}
-
 func maxAttemptsFlag() *cli.IntFlag {
 	return &cli.IntFlag{Name: "max-attempts", EnvVars: env("MAX_ATTEMPTS"), Value: 3, Usage: "starts of a failing job before upwrap gives up"}
 }
@@ -160,76 +121,6 @@ func notNegative(name string) func(*cli.Context, time.Duration) error {
 			return usageError{"--" + name + " must not be negative"}
 		}
 		return nil
-	}
-}
-
-func newApp(c *cliState) *cli.App {
-	app := &cli.App{
-		Name:            "upwrap",
-		Usage:           "run an OS upgrade once, and tell the truth about it after a restart",
-		Version:         version,
-		HideVersion:     true,
-		Reader:          c.stdin,
-		Writer:          c.stdout,
-		ErrWriter:       c.stderr,
-		ExitErrHandler:  func(*cli.Context, error) {},
-		HideHelpCommand: false,
-		OnUsageError: func(ctx *cli.Context, err error, sub bool) error {
-			return flagError(ctx, err, sub)
-		},
-		CommandNotFound: func(ctx *cli.Context, name string) { c.commandNotFound(ctx.App, name) },
-		// --version, as most tools answer it; the same line as "upwrap version".
-		Flags:  []cli.Flag{&cli.BoolFlag{Name: "version", Usage: "print the version (as the version command does)"}},
-		Action: func(ctx *cli.Context) error { return rootAction(c, ctx) },
-		Commands: []*cli.Command{
-			runCommand(c), statusCommand(c), resumeCommand(c), markCommand(c), clearCommand(c), pendingCommand(c), sentinelCommand(c),
-			{
-				Name:  "version",
-				Usage: "print the version",
-				Action: func(ctx *cli.Context) error {
-					printVersion(c)
-					return nil
-				},
-			},
-		},
-	}
-	for _, cmd := range app.Commands {
-		cmd.OnUsageError = app.OnUsageError
-		for _, f := range cmd.Flags {
-			if f.Names()[0] == "exit-codes" {
-				// Before the flags' actions and the command's, so that
-				// their errors too are reported in the chosen profile.
-				cmd.Before = c.setProfile
-			}
-		}
-	}
-	return app
-}
-
-// narrowExitStatus: this OS passes on only 8 bits of a process's exit
-// status (Linux, macOS), so the msi profile is refused. A test seam: the
-// in-process tests of the Windows scripts, which read run's full code,
-// clear it.
-var narrowExitStatus = runtime.GOOS != "windows"
-
-// setProfile reads --exit-codes: every command with the flag has it as its
-// Before hook, which urfave/cli runs before anything else can fail, so that
-// errors too are reported in the chosen profile.
-func (c *cliState) setProfile(ctx *cli.Context) error {
-	switch p := profile(ctx.String("exit-codes")); p {
-	case profileMSI:
-		if narrowExitStatus {
-			// The OS keeps 8 bits of an exit status here: 3010 would reach
-			// the caller as 194 and 27007 (interrupted) as 127 (not found).
-			return usageError{fmt.Sprintf("--exit-codes msi: this system passes on 8 bits of an exit code (3010 would arrive as %d); use posix, the default here", 3010&0xff)}
-		}
-		c.profile = p
-		return nil
-	case profilePOSIX:
-		c.profile = p
-		return nil
-	default:
-		return usageError{fmt.Sprintf("--exit-codes %q: use msi or posix", p)}
 	}
 }
 
@@ -270,25 +161,6 @@ func parseSize(flag, s string) (int64, error) {
 	return n * mult, nil
 }
 
-// flagMessage puts the flag package's parse errors in upwrap's words:
-// "flag provided but not defined: -x" and `invalid value "v" for flag -x:
-// ...` name the flag as it is written, --x.
-func flagMessage(msg string) string {
-	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-		return "unknown flag --" + strings.TrimLeft(name, "-")
-	}
-	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
-		if val, flag, ok := strings.Cut(rest, " for flag -"); ok {
-			name, why, _ := strings.Cut(flag, ": ")
-			msg = "--" + strings.TrimLeft(name, "-") + ": invalid value " + val
-			if why != "" && why != "parse error" {
-				msg += ": " + why
-			}
-		}
-	}
-	return msg
-}
-
 // required returns a usage error naming the first of the flags that was
 // not given. (urfave/cli's own Required check fails outside OnUsageError, so
 // its error would be neither in upwrap's words nor mapped to the usage code.)
@@ -327,17 +199,4 @@ func codesFlag(ctx *cli.Context, name string, def map[profile]string, p profile)
 		s = ctx.String(name)
 	}
 	return parseCodes(name, s)
-}
-
-// sentinelCommand is the hidden subcommand of the Windows shutdown sentinel
-// (detect.SentinelCommand): upwrap starts it beside the child and talks to
-// it over its stdin and stdout.
-func sentinelCommand(c *cliState) *cli.Command {
-	return &cli.Command{
-		Name:   detect.SentinelCommand,
-		Hidden: true,
-		Action: func(ctx *cli.Context) error {
-			return detect.RunSentinel(c.stdin, c.stdout)
-		},
-	}
 }

@@ -1,10 +1,11 @@
-package main
+package cli
 
 import (
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -161,7 +162,7 @@ func TestErrorCodes(t *testing.T) {
 // TestREADMEDocumentsEveryCode checks the README's exit-code table against
 // exitTable: one row per kind, in the table's order, with its two codes.
 func TestREADMEDocumentsEveryCode(t *testing.T) {
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +200,7 @@ func TestFlagErrorsInChosenProfile(t *testing.T) {
 		{"mark", "--textfile", "/nonexistent", "--exit-codes", "msi", "--job", "j", "--state", "failed"},
 	} {
 		var stderr strings.Builder
-		code := run(append([]string{"upwrap"}, args...), strings.NewReader(""), io.Discard, &stderr)
+		code := run("dev", append([]string{"upwrap"}, args...), strings.NewReader(""), io.Discard, &stderr)
 		if want := kindUsage.code(profileMSI); code != want {
 			t.Errorf("%q: exit %d, want msi's usage code %d; stderr:\n%s", args, code, want, stderr.String())
 		}
