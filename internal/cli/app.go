@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/upwrap/upwrap/detect"
 	"github.com/upwrap/upwrap/internal/journal"
@@ -36,9 +38,19 @@ func run(v string, args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	c := &cliState{version: v, stdin: stdin, stdout: stdout, stderr: stderr, profile: defaultProfile()}
 	app := newApp(c)
 	fixNames(app) // here, not in newApp: the docs generator sees the flags as declared
-	err := app.Run(args)
+	return c.finish(app.Run(args))
+}
+
+// finish prints the error the command line ended with, if any, and returns
+// the exit code. A flag the code read but the command does not define (a
+// typo in upwrap, which urfave/cli answers with an empty value) is an
+// internal error, never success.
+func (c *cliState) finish(err error) int {
+	if err == nil && len(c.undefinedFlags) > 0 {
+		err = fmt.Errorf("upwrap read the flag --%s, which the command does not define (a bug in upwrap)", strings.Join(c.undefinedFlags, ", --"))
+	}
 	if err != nil {
-		printError(stderr, err)
+		printError(c.stderr, err)
 		return exitCodeForError(c.profile, err)
 	}
 	return c.code
@@ -53,18 +65,24 @@ type cliState struct {
 	stdout, stderr io.Writer
 	profile        profile
 	code           int
+	// undefinedFlags are the flags the code read that the command does not
+	// define (urfave/cli's InvalidFlagAccessHandler).
+	undefinedFlags []string
 }
 
 func newApp(c *cliState) *cli.App {
 	app := &cli.App{
-		Name:            "upwrap",
-		Usage:           "run an OS upgrade once, and tell the truth about it after a restart",
-		Version:         c.version,
-		HideVersion:     true,
-		Reader:          c.stdin,
-		Writer:          c.stdout,
-		ErrWriter:       c.stderr,
-		ExitErrHandler:  func(*cli.Context, error) {},
+		Name:           "upwrap",
+		Usage:          "run an OS upgrade once, and tell the truth about it after a restart",
+		Version:        c.version,
+		HideVersion:    true,
+		Reader:         c.stdin,
+		Writer:         c.stdout,
+		ErrWriter:      c.stderr,
+		ExitErrHandler: func(*cli.Context, error) {},
+		InvalidFlagAccessHandler: func(_ *cli.Context, name string) {
+			c.undefinedFlags = append(c.undefinedFlags, name)
+		},
 		HideHelpCommand: false,
 		OnUsageError: func(ctx *cli.Context, err error, sub bool) error {
 			return flagError(ctx, err, sub)

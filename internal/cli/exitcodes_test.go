@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/urfave/cli/v2"
 
 	"github.com/upwrap/upwrap/marker"
 	"github.com/upwrap/upwrap/wrap"
@@ -204,5 +205,24 @@ func TestFlagErrorsInChosenProfile(t *testing.T) {
 		if want := kindUsage.code(profileMSI); code != want {
 			t.Errorf("%q: exit %d, want msi's usage code %d; stderr:\n%s", args, code, want, stderr.String())
 		}
+	}
+}
+
+// TestUndefinedFlagIsInternal: code that reads a flag its command does not
+// define (a typo: urfave/cli answers "") makes the command line fail with
+// the internal error's code, not succeed.
+func TestUndefinedFlagIsInternal(t *testing.T) {
+	var stderr strings.Builder
+	c := &cliState{version: "dev", stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr, profile: profilePOSIX}
+	app := newApp(c)
+	app.Commands = append(app.Commands, &cli.Command{Name: "typo", Action: func(ctx *cli.Context) error {
+		ctx.String("jbo")
+		return nil
+	}})
+	if code := c.finish(app.Run([]string{"upwrap", "typo"})); code != kindInternal.code(profilePOSIX) {
+		t.Errorf("exit %d, want the internal error's %d", code, kindInternal.code(profilePOSIX))
+	}
+	if want := "upwrap: error: upwrap read the flag --jbo, which the command does not define (a bug in upwrap)\n"; stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 }
