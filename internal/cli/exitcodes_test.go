@@ -226,3 +226,58 @@ func TestUndefinedFlagIsInternal(t *testing.T) {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 }
+
+// TestREADMEAgentReturnCodes checks the README's return-code table for
+// Configuration Manager and Intune against exitTable: the agents' own codes
+// are upwrap's msi codes of the same meaning, the failure block is exactly
+// the range of upwrap's own msi codes, and each code the row names has the
+// kind it names.
+func TestREADMEAgentReturnCodes(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, row := range []struct {
+		kind exitKind
+		typ  string
+	}{
+		{kindSuccess, "Success / Success"},
+		{kindRebootRequired, "Soft Reboot / Soft reboot"},
+		{kindRestarting, "Hard Reboot / Hard reboot"},
+		{kindBusy, "Fast Retry / Retry"},
+	} {
+		if want := fmt.Sprintf("   | %d | %s |", row.kind.code(profileMSI), row.typ); !strings.Contains(readme, want) {
+			t.Errorf("README's return codes lack the row %q (%s)", want, row.kind)
+		}
+	}
+	lo, hi := 1<<31, 0
+	for k := range numKinds {
+		if c := k.code(profileMSI); c >= 27000 {
+			lo, hi = min(lo, c), max(hi, c)
+		}
+	}
+	m := regexp.MustCompile(`(?m)^   \| (\d+)–(\d+) \| Failure / Failed \| upwrap's own outcomes [^|]*: ([^|]*) \|$`).FindStringSubmatch(readme)
+	if m == nil {
+		t.Fatal("README's return codes lack the row of upwrap's own outcomes")
+	}
+	if got := m[1] + "–" + m[2]; got != fmt.Sprintf("%d–%d", lo, hi) {
+		t.Errorf("README's block of upwrap's own codes is %s, the table's %d–%d", got, lo, hi)
+	}
+	byName := map[string]exitKind{}
+	for k := range numKinds {
+		byName[strings.ReplaceAll(k.String(), "-", " ")] = k
+	}
+	for _, named := range strings.Split(m[3], ", ") {
+		code, words, _ := strings.Cut(named, " ")
+		words, _, _ = strings.Cut(words, " after") // "verify failed after the restart"
+		words, _, _ = strings.Cut(words, " (")     // "marked failed (rolled back)"
+		k, ok := byName[words]
+		switch {
+		case !ok:
+			t.Errorf("README names %q: the table has no kind %q", named, words)
+		case strconv.Itoa(k.code(profileMSI)) != code:
+			t.Errorf("README names %q: the table's %s is %d", named, k, k.code(profileMSI))
+		}
+	}
+}
