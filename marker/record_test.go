@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -301,5 +302,27 @@ func TestParseKeysAreCaseSensitive(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, r.Extra); diff != "" {
 		t.Errorf("Extra mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// docs/design.md §6 names every key of the record: the keys the tags of
+// Record declare are the API it documents.
+func TestDesignNamesEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../docs/design.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(b), "\n## 6. The record\n")
+	if !ok {
+		t.Fatal(`docs/design.md has no "## 6. The record" section`)
+	}
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	for key := range recordKeys {
+		if !strings.Contains(sec, "`"+key+"`") {
+			t.Errorf("docs/design.md §6 does not name the record key %q", key)
+		}
+	}
+	if len(recordKeys) == 0 {
+		t.Error("Record declares no keys")
 	}
 }
