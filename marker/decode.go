@@ -3,6 +3,7 @@ package marker
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -17,9 +18,13 @@ import (
 // [ErrCorrupt] or [ErrNewerSchema]; a newer schema is reported as such even
 // when its other keys do not fit this schema.
 //
-// encoding/json decides what is valid JSON and decodes the values: the
-// object is checked whole, its members are listed ([members]), and the
-// known ones are decoded into the record in one Unmarshal.
+// encoding/json decides what is valid JSON and decodes the values. The
+// whole object is decoded into the record in one Unmarshal (which checks
+// the whole input first), and its members are listed ([members]) for the
+// rules Unmarshal does not keep: no key twice, keys matched exactly, the
+// others kept. Where Unmarshal matched a key only by case, or a value did
+// not fit, the record is decoded again from its known members alone, so
+// the result and the error are as if only exactly matched keys were read.
 func Parse(b []byte) (*Record, error) {
 	if len(b) > MaxRecordSize {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d allowed", ErrCorrupt, len(b), MaxRecordSize)
@@ -27,28 +32,33 @@ func Parse(b []byte) (*Record, error) {
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
 		return nil, fmt.Errorf("%w: starts with a byte-order mark", ErrCorrupt)
 	}
-	if !json.Valid(b) {
-		// Valid says only no; Unmarshal says what is wrong, and where.
-		err := json.Unmarshal(b, new(json.RawMessage))
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	var r Record
+	uerr := json.Unmarshal(b, &r)
+	if se := (*json.SyntaxError)(nil); errors.As(uerr, &se) || (uerr != nil && !json.Valid(b)) {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, uerr)
 	}
 	if b[skipSpace(b, 0)] != '{' {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrCorrupt)
 	}
-	k := recordKeySet{known: make([]byte, 1, len(b))}
-	k.known[0] = '{'
+	k := recordKeySet{}
 	if err := members(b, k.add); err != nil {
 		return nil, err
 	}
 	if err := checkSchema(k.schema); err != nil {
 		return nil, err
 	}
-	r := Record{Extra: k.extra}
-	// The keys of k.known are exactly Record's, each once, so encoding/json's
-	// case-insensitive matching never comes into play.
-	if err := json.Unmarshal(append(k.known, '}'), &r); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	if uerr != nil || k.folded {
+		known := recordKeySet{known: make([]byte, 1, len(b))}
+		known.known[0] = '{'
+		members(b, known.add) // cannot fail: the same members passed above
+		// The keys of known.known are exactly Record's, each once, so
+		// encoding/json's case-insensitive matching never comes into play.
+		r = Record{}
+		if err := json.Unmarshal(append(known.known, '}'), &r); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
 	}
+	r.Extra = k.extra
 	if err := r.check(k.has); err != nil {
 		return nil, err
 	}
@@ -88,7 +98,8 @@ func checkSchema(value []byte) error {
 // known and unknown keys.
 type recordKeySet struct {
 	seen   uint64                     // the known keys met, by field index
-	known  []byte                     // their members, as an object without its '}'
+	known  []byte                     // their members, as an object without its '}' (only when not nil at the start)
+	folded bool                       // an unknown key equals a known one but for case
 	schema []byte                     // the value of "schema"
 	other  map[string]bool            // the unknown keys met
 	extra  map[string]json.RawMessage // their values, compacted
@@ -115,6 +126,7 @@ func (k *recordKeySet) add(rawKey, value []byte) error {
 	case dup:
 		return fmt.Errorf("%w: duplicate key %q", ErrCorrupt, key)
 	case !isKnown:
+		k.folded = k.folded || foldsToKnown(string(key))
 		var c bytes.Buffer
 		json.Compact(&c, value) // cannot fail: the value is valid JSON
 		if k.extra == nil {
@@ -124,6 +136,9 @@ func (k *recordKeySet) add(rawKey, value []byte) error {
 		return nil
 	case i == schemaField:
 		k.schema = value
+	}
+	if k.known == nil {
+		return nil
 	}
 	if len(k.known) > 1 {
 		k.known = append(k.known, ',')
@@ -234,6 +249,18 @@ func decodeKey(tok []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: key %s: %v", ErrCorrupt, tok, err)
 	}
 	return []byte(key), nil
+}
+
+// foldsToKnown reports whether key equals a known key but for case, so that
+// encoding/json, which matches keys case-insensitively, may have decoded it
+// into that key's field. EqualFold folds at least as much as encoding/json.
+func foldsToKnown(key string) bool {
+	for known := range recordKeys {
+		if strings.EqualFold(key, known) {
+			return true
+		}
+	}
+	return false
 }
 
 // recordKeys maps each key of the record, as [Record]'s tags declare it, to
