@@ -91,7 +91,7 @@ func TestErrorMessages(t *testing.T) {
 				writeTestFile(t, filepath.Join(state, "j.json"), `{"schema":1,`, 0o600)
 			},
 			args: []string{"run", "--job", "j", "--", "true"}, code: 116,
-			want: []string{"upwrap: error: $S/j.json: record is corrupt: EOF", corruptHint}},
+			want: []string{"upwrap: error: $S/j.json: record is corrupt: unexpected end of JSON input", corruptHint}},
 		{name: "record: newer schema",
 			setup: func(t *testing.T, tmp, state string) {
 				writeTestFile(t, filepath.Join(state, "j.json"), `{"schema":2}`, 0o600)

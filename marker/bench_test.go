@@ -1,6 +1,7 @@
 package marker
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -119,18 +120,43 @@ func BenchmarkRead(b *testing.B) {
 	}
 }
 
-func BenchmarkParse(b *testing.B) {
-	data, err := benchRecord().Encode()
+// windowsBenchRecord is a finished record as upwrap writes it on Windows:
+// a setup.exe command line, the job object, and the keys package marker
+// keeps as unknown ones (the boot witnesses, the mark wait).
+func windowsBenchRecord() *Record {
+	r := benchRecord()
+	r.Argv = []string{`C:\Windows\Temp\setup.exe`, "/auto", "upgrade", "/quiet", `/copylogs C:\upwrap\logs`}
+	r.ArgvSHA256 = ArgvHash(r.Argv)
+	r.Log = `C:\ProgramData\upwrap\os-upgrade.log`
+	r.Child = &Child{PID: 4242, StartTime: 134062848000000000, JobObject: `Local\upwrap-os-upgrade-4242`}
+	r.Extra = map[string]json.RawMessage{
+		"boot_witnesses": json.RawMessage(`{"identity":"39ae1d8a-99cb-488a-9001-9ec1460b8b44","boot_time":"2026-05-01T11:58:02Z","boot_counter":17,"volatile_key":"present"}`),
+		"await_mark":     json.RawMessage(`0`),
+	}
+	return r
+}
+
+// benchParse decodes r's encoding, as status --all does for each job.
+func benchParse(b *testing.B, r *Record) {
+	data, err := r.Encode()
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Parse(data); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
+
+// BenchmarkParse decodes a typical Linux record.
+func BenchmarkParse(b *testing.B) { benchParse(b, benchRecord()) }
+
+// BenchmarkParseWindows decodes a Windows record (boot_witnesses and the
+// other unknown keys included).
+func BenchmarkParseWindows(b *testing.B) { benchParse(b, windowsBenchRecord()) }
 
 func BenchmarkEncode(b *testing.B) {
 	r := benchRecord()

@@ -46,9 +46,10 @@
 // so that the next one (upwrap retries the final record) can use it the
 // ordinary way.
 //
-// Strict: [Parse] accepts exactly one JSON object of at most [MaxRecordSize]
-// bytes, with no duplicate keys, every known key of the right type, and a
-// schema this binary knows. A record it cannot read is an error
+// Strict (docs/design.md §6): [Parse] accepts exactly one JSON object of at
+// most [MaxRecordSize] bytes, with no duplicate keys, every known key of the
+// right type, and a schema this binary knows. The known keys are the tags of
+// [Record], matched exactly (case included); they are declared nowhere else. A record it cannot read is an error
 // ([ErrCorrupt], [ErrNewerSchema]), never an empty record: upwrap must never
 // re-run an OS upgrade because it could not read what it wrote, and
 // [Store.Write] refuses a record it could not read back ([ErrTooLarge]).

@@ -2,6 +2,7 @@ package marker_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,9 +13,10 @@ import (
 	"github.com/upwrap/upwrap/marker"
 )
 
-// seedDir holds hand-made records: valid ones of every state, and the
-// hostile shapes of issue 8 (truncated, wrong schema, BOM, duplicate keys,
-// trailing data, huge numbers, deep nesting, ...).
+// seedDir holds hand-made records: valid ones of every state (a Windows one
+// with its boot witnesses among them), and hostile shapes (truncated, wrong
+// schema, BOM, duplicate keys, trailing data, huge numbers, deep nesting,
+// ...). It is also FuzzParse's seed corpus.
 const seedDir = "testdata/records"
 
 func seeds(t testing.TB) map[string][]byte {
@@ -38,7 +40,8 @@ func seeds(t testing.TB) map[string][]byte {
 // input yields no record and an error wrapping ErrCorrupt or ErrNewerSchema;
 // an accepted one encodes, and the encoding parses to an equal record and
 // encodes to the same bytes (the encoding is canonical, so the idempotent
-// write of DESIGN §3 holds for records upwrap reads back).
+// write of docs/design.md §6 holds for records upwrap reads back); its
+// compact encoding is the same JSON without the white space.
 func checkParse(t *testing.T, b []byte) {
 	r, err := marker.Parse(b)
 	if err != nil {
@@ -68,8 +71,21 @@ func checkParse(t *testing.T, b []byte) {
 	if !bytes.Equal(enc, enc2) {
 		t.Fatalf("encoding is not canonical:\nfirst:\n%s\nsecond:\n%s", enc, enc2)
 	}
+	compact, err := r.EncodeCompact()
+	if err != nil {
+		t.Fatalf("EncodeCompact failed where Encode did not: %v", err)
+	}
+	var want bytes.Buffer
+	if err := json.Compact(&want, enc); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(compact, want.Bytes()) {
+		t.Fatalf("EncodeCompact is not the compacted Encode:\n%s\n%s", compact, want.Bytes())
+	}
 }
 
+// FuzzParse runs checkParse on inputs grown from the seeds; CI runs it for a
+// bounded time (.ci/run).
 func FuzzParse(f *testing.F) {
 	for _, b := range seeds(f) {
 		f.Add(b)
@@ -89,6 +105,7 @@ func TestParseSeeds(t *testing.T) {
 		"valid-reboot-required.json":       ok,
 		"valid-minimal.json":               ok,
 		"valid-unknown-keys.json":          ok,
+		"valid-windows-witnesses.json":     ok,
 		"valid-nested-200.json":            ok,
 		"invalid-utf8.json":                ok, // decoded as U+FFFD, like every JSON reader
 		"truncated-half.json":              corrupt,
@@ -145,7 +162,7 @@ func TestParseSeeds(t *testing.T) {
 	}
 }
 
-// TestUnknownKeysSurviveRewrite: DESIGN §3 lets newer versions add keys; a
+// TestUnknownKeysSurviveRewrite: docs/design.md §6 lets newer versions add keys; a
 // record with keys this version does not know is read, and the keys are
 // written back unchanged.
 func TestUnknownKeysSurviveRewrite(t *testing.T) {

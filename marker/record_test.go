@@ -1,8 +1,10 @@
 package marker
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +128,201 @@ func TestParseKeepsUnknownKeys(t *testing.T) {
 	}
 	if diff := cmp.Diff(r, r2); diff != "" {
 		t.Errorf("unknown keys lost in a rewrite (-want +got):\n%s", diff)
+	}
+}
+
+// upwrapRecords are records as upwrap writes them, in every state and with
+// the command lines admins really pass (spaces, quotes, Windows paths,
+// non-ASCII names).
+func upwrapRecords() []*Record {
+	start := time.Date(2026, 5, 1, 12, 0, 0, 123456789, time.UTC)
+	end := start.Add(3 * time.Minute)
+	zero, fail, neg := int64(0), int64(1603), int64(-1073741819)
+	argvs := [][]string{
+		{"true"},
+		{`C:\Windows\Temp\setup.exe`, "/auto", "upgrade", "/quiet", `/copylogs C:\logs`},
+		{"sh", "-c", `echo "it's $HOME" > /tmp/x`, "", "*"},
+		{"/opt/mise à jour/installer", "--name=Größe", "tab\there", "line\nbreak"},
+	}
+	var out []*Record
+	for i, argv := range argvs {
+		base := Record{
+			Schema: Schema, Job: ID([]string{"os-upgrade", "win11.upgrade", "a", "job_2"}[i]), Argv: argv, ArgvSHA256: ArgvHash(argv),
+			Attempts: i + 1, StartedAt: &start, BootStart: "39ae1d8a-99cb-488a-9001-9ec1460b8b44",
+			Host: "host-1", Version: "1.2.3", Log: "/var/lib/upwrap/" + string([]string{"os-upgrade", "win11.upgrade", "a", "job_2"}[i]) + ".log",
+		}
+		running := base
+		running.State, running.Reason = Running, "started"
+		running.Child = &Child{PID: 4242 + i, StartTime: 123456789, Session: 4242 + i}
+		succeeded := base
+		succeeded.Daemons = []Daemon{{PID: 77, Name: "gpg-agent"}, {PID: 78, Name: `we"ird\name`}}
+		succeeded.State, succeeded.FinishedAt, succeeded.ExitCode, succeeded.BootEnd = Succeeded, &end, &zero, base.BootStart
+		succeeded.Reason, succeeded.Source = "child exited with 0", "exit-code"
+		failed := succeeded
+		failed.State, failed.ExitCode, failed.Failure, failed.Verify = Failed, &fail, "exit-code", `test -f "/etc/done"`
+		rebooting := base
+		rebooting.State, rebooting.ExpectReboot, rebooting.ShutdownConfirmed, rebooting.Source = Rebooting, true, true, "signal:SIGTERM"
+		required := succeeded
+		required.State, required.PendingIntroduced, required.ExitCode = RebootRequired, []string{"reboot-required", "needs-restarting"}, &neg
+		marked := Record{Schema: Schema, Job: base.Job, State: Succeeded, FinishedAt: &end, Source: "mark", Reason: "marked by setupcomplete.cmd"}
+		out = append(out, &running, &succeeded, &failed, &rebooting, &required, &marked)
+	}
+	return out
+}
+
+// upwrapRecords all read back as written, in the indented form upwrap
+// writes and compacted, as another tool might rewrite them.
+func TestParseUpwrapRecords(t *testing.T) {
+	for _, r := range upwrapRecords() {
+		b, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c bytes.Buffer
+		if err := json.Compact(&c, b); err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range [][]byte{b, c.Bytes()} {
+			got, err := Parse(in)
+			if err != nil {
+				t.Fatalf("Parse: %v\n%s", err, in)
+			}
+			if diff := cmp.Diff(r, got); diff != "" {
+				t.Errorf("record mismatch (-written +read):\n%s\n%s", diff, in)
+			}
+		}
+	}
+}
+
+const corrupt, newer = "corrupt", "newer schema"
+
+// parseCases pin what Parse makes of the shapes a record can take: escapes,
+// nulls where a value is expected, numbers that are not plain integers,
+// broken JSON, failing checks, a newer schema whose keys do not fit this one.
+var parseCases = []struct {
+	want string
+	in   string
+}{
+	{"ok", `{"schema":1,"job":"j","state":"succeeded"}`},
+	{"ok", ` {"schema":1,"job":"j","state":"succeeded"} ` + "\n"},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","argv":null,"exit_code":null,"started_at":null,"pending_introduced":[]}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","future_key":{"a":[1,2]}}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","Job":"x"}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","reason":"caf\u00e9"}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","reason":"tab\tand\\back\/slash \"q\""}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","reason":"` + "raw\x01control" + `"}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","reason":"` + "bad\xffutf8" + `"}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","reason":"` + "\xed\xa0\x80surrogate" + `"}`},
+	{corrupt, `{"schema":null,"job":"j","state":"succeeded"}`},
+	{newer, `{"schema":2,"job":"j","state":"succeeded"}`},
+	{corrupt, `{"schema":0,"job":"j","state":"succeeded"}`},
+	{corrupt, `{"schema":1.0,"job":"j","state":"succeeded"}`},
+	{corrupt, `{"schema":1e0,"job":"j","state":"succeeded"}`},
+	{corrupt, `{"schema":01,"job":"j","state":"succeeded"}`},
+	{corrupt, `{"schema":-0,"job":"j","state":"succeeded"}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","attempts":-0}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","attempts":99999999999999999999}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","attempts":null}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","attempts":-1}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","exit_code":-9223372036854775808}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","exit_code":"0"}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","expect_reboot":null}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","expect_reboot":true,"shutdown_confirmed":false}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","expect_reboot":truex}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","started_at":"2026-05-01T12:00:00Z"}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","started_at":"2026-05-01T12:00:00+02:00"}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","started_at":"2026-05-01 12:00:00"}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","started_at":"2026-05-01T12:00:00\/Z"}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","started_at":12}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","argv":["a",1]}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","argv":["a",]}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","argv":[]}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","argv":"a"}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","argv_sha256":"ABC"}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","argv_sha256":"` + strings.Repeat("a", 64) + `"}`},
+	{corrupt, `{"schema":1,"job":"J","state":"succeeded"}`},
+	{corrupt, `{"schema":1,"job":"con","state":"succeeded"}`},
+	{corrupt, `{"schema":1,"job":"","state":"succeeded"}`},
+	{corrupt, `{"schema":1,"job":null,"state":"succeeded"}`},
+	{corrupt, `{"schema":1,"job":"j","state":"done"}`},
+	{corrupt, `{"schema":1,"job":"j"}`},
+	{corrupt, `{"job":"j","state":"succeeded"}`},
+	{corrupt, `{"schema":1,"job":"j","job":"j","state":"succeeded"}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded"}{}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded"} x`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded",}`},
+	{corrupt, `{"schema":1 "job":"j","state":"succeeded"}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded"`},
+	{corrupt, `{}`},
+	{corrupt, `[]`},
+	{corrupt, `null`},
+	{corrupt, ``},
+	{corrupt, "\xef\xbb\xbf" + `{"schema":1,"job":"j","state":"succeeded"}`},
+	{newer, `{"schema":2,"job":"j","state":"succeeded","attempts":"three"}`},
+	{newer, `{"attempts":"three","schema":2,"job":"j","state":"succeeded"}`},
+	{newer, `{"started_at":12,"schema":3,"job":"J","state":"done"}`},
+	{corrupt, `{"attempts":"three","schema":1,"job":"j","state":"succeeded"}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","daemons":[{"pid":"x"}]}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","x":1,"x":2}`},
+	{corrupt, `{"schema":1,"job":"j","state":"succeeded","x":1,"\u0078":2}`},
+	{"ok", `{"schema":1,"job":"j","state":"succeeded","daemons":[],"child":null}`},
+}
+
+func TestParseCases(t *testing.T) {
+	for _, tt := range parseCases {
+		r, err := Parse([]byte(tt.in))
+		got := "ok"
+		switch {
+		case errors.Is(err, ErrNewerSchema):
+			got = newer
+		case errors.Is(err, ErrCorrupt):
+			got = corrupt
+		case err != nil:
+			got = "unexpected: " + err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("Parse(%q) = %s (%v), want %s", tt.in, got, err, tt.want)
+		}
+		if (r == nil) == (err == nil) {
+			t.Errorf("Parse(%q) returned record %v with error %v", tt.in, r, err)
+		}
+	}
+}
+
+// Keys match exactly: "Job" is not "job" but a key this version does not
+// know, kept as it is.
+func TestParseKeysAreCaseSensitive(t *testing.T) {
+	r, err := Parse([]byte(`{"Job":"x","schema":1,"job":"j","STATE":"done","state":"succeeded"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]json.RawMessage{"Job": json.RawMessage(`"x"`), "STATE": json.RawMessage(`"done"`)}
+	if r.Job != "j" || r.State != Succeeded {
+		t.Errorf("job %q state %q, want j succeeded", r.Job, r.State)
+	}
+	if diff := cmp.Diff(want, r.Extra); diff != "" {
+		t.Errorf("Extra mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// docs/design.md §6 names every key of the record: the keys the tags of
+// Record declare are the API it documents.
+func TestDesignNamesEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../docs/design.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(b), "\n## 6. The record\n")
+	if !ok {
+		t.Fatal(`docs/design.md has no "## 6. The record" section`)
+	}
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	for key := range recordKeys {
+		if !strings.Contains(sec, "`"+key+"`") {
+			t.Errorf("docs/design.md §6 does not name the record key %q", key)
+		}
+	}
+	if len(recordKeys) == 0 {
+		t.Error("Record declares no keys")
 	}
 }
