@@ -8,7 +8,7 @@ import (
 )
 
 // A Windows boot identity is not one number the kernel hands out, as Linux's
-// boot_id is, but what several witnesses say (DESIGN §5, anchors §b.3):
+// boot_id is, but what several witnesses say (docs/design.md §8):
 //
 //	t  the boot time, now minus the kernel's time since boot
 //	   (windows.DurationSinceBoot), rounded to the minute and compared with

@@ -17,7 +17,7 @@ import (
 // backslashes included, and '?' one character. Repeat the flag for several
 // rules. This is how the noise of antivirus and driver updates in
 // PendingFileRenameOperations is kept from marking every job
-// "reboot-required" (anchors §d, pain 1).
+// "reboot-required" (docs/design.md §8).
 
 // ignoreRule is one parsed --ignore-pending value.
 type ignoreRule struct {

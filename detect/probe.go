@@ -73,7 +73,7 @@ func PendingNames(list []PendingSource, ignore []string) []string {
 }
 
 // Introduced returns the names of the sources a run added (the delta rule
-// of DESIGN §3), after the --ignore-pending rules: pending in after and
+// of docs/design.md §4), after the --ignore-pending rules: pending in after and
 // either not pending in before, or holding an entry (a file rename, a
 // package) that before did not. A stale source that was already pending,
 // with nothing new in it, is not the run's doing.

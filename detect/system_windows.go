@@ -41,8 +41,8 @@ func (*windowsProbe) ShutdownNotice(ctx context.Context, sig os.Signal) Notice {
 	return Notice{Signal: SignalName(sig)}
 }
 
-// PendingReboot implements [Probe]: every registry source of anchors.md
-// §b.1 rows 1-15, in that order.
+// PendingReboot implements [Probe]: every registry source of
+// docs/design.md §8, in that order.
 func (*windowsProbe) PendingReboot(ctx context.Context) []PendingSource {
 	return windowsPending(hklmRegistry{})
 }

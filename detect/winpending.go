@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// The Windows reboot-pending sources of anchors.md §b.1 rows 1-15, as data
-// read through winRegistry so that every rule is tested on every OS. Rows
-// 16-17 (WMI: the Configuration Manager client's DetermineIfRebootPending
+// The fifteen Windows reboot-pending sources of docs/design.md §8, as data
+// read through winRegistry so that every rule is tested on every OS. The
+// two WMI sources (the Configuration Manager client's DetermineIfRebootPending
 // and DSC's LCMState) are not read: they need COM/WMI, and the agent that
 // owns each already knows its own pending reboot.
 
@@ -51,7 +51,7 @@ type winSource struct {
 	check func(r winRegistry) PendingSource
 }
 
-// windowsSources lists the sources in the order of anchors.md §b.1. Their
+// windowsSources lists the sources in the order of docs/design.md §8. Their
 // names are stable: --ignore-pending and pending_introduced use them.
 var windowsSources = []winSource{
 	{"cbs-reboot-pending", keyExistsSource(keyCBS + `\RebootPending`)},
@@ -116,7 +116,7 @@ func valueExistsSource(path, name string) func(winRegistry) PendingSource {
 }
 
 // nonZeroSource is pending when the value is a number other than 0 (a
-// string holding one counts, as the anchors read it).
+// string holding one counts, as the scripts admins use read it).
 func nonZeroSource(path, name string) func(winRegistry) PendingSource {
 	return func(r winRegistry) PendingSource {
 		v, found, err := r.value(path, name)
@@ -244,10 +244,10 @@ func dnsRenameSource(r winRegistry) PendingSource {
 	return PendingSource{Checked: true, Detail: fmt.Sprintf("DNS host name %q, no rename pending", cur)}
 }
 
-// busyFrom decides the busy pre-check (DESIGN §2): Windows Installer's
+// busyFrom decides the busy pre-check (docs/design.md §8): Windows Installer's
 // Global\_MSIExecute mutex held by another process, or Component Based
 // Servicing at work (ServicingInProgress = 2; 1 means "a reboot is pending
-// but servicing is idle", anchors §b.1 readiness probes).
+// but servicing is idle").
 func busyFrom(msiHeld bool, servicing regValue, servicingFound bool) (bool, string) {
 	if msiHeld {
 		return true, `Windows Installer is running an installation (Global\_MSIExecute is held)`

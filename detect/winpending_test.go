@@ -54,7 +54,7 @@ func cleanRegistry() *fakeRegistry {
 func TestWindowsSourcesClean(t *testing.T) {
 	got := windowsPending(cleanRegistry())
 	if len(got) != 15 {
-		t.Fatalf("%d sources, want the 15 rows of anchors.md §b.1", len(got))
+		t.Fatalf("%d sources, want the 15 sources of docs/design.md §8", len(got))
 	}
 	for _, s := range got {
 		if s.Pending || !s.Checked {

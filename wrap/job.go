@@ -23,7 +23,7 @@ const (
 )
 
 // ErrUsage marks an error in what the caller asked for (a bad flag value,
-// no command); main maps it to the usage exit code.
+// no command); the command line maps it to the usage exit code.
 var ErrUsage = errors.New("usage")
 
 // job is one job's store, id and lock-holding state during an invocation.

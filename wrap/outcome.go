@@ -2,8 +2,9 @@ package wrap
 
 import "github.com/upwrap/upwrap/marker"
 
-// Outcome is what an invocation means for its caller. main maps it to an
-// exit code of the chosen profile.
+// Outcome is what an invocation means for its caller. The command line
+// (internal/cli) maps it to an exit code of the chosen profile
+// (docs/design.md §7).
 type Outcome int
 
 // Outcomes.

@@ -343,7 +343,7 @@ func TestHostileRecords(t *testing.T) {
 	})
 }
 
-// TestUnknownKeysAreNotHostile: DESIGN §3 lets new keys appear. A record
+// TestUnknownKeysAreNotHostile: docs/design.md §6 lets new keys appear. A record
 // with keys this version does not know is read and acted on, and the keys
 // survive the rewrite.
 func TestUnknownKeysAreNotHostile(t *testing.T) {
