@@ -343,7 +343,11 @@ func parseInts(b []byte) []int {
 // watchStops reports, on stopped, each time the child is stopped by a
 // signal; it consumes only the stop reports (WSTOPPED without WEXITED), so
 // cmd.Wait still collects the exit. It looks on each SIGCHLD and, should
-// one be missed, every stopPoll.
+// one be missed, every stopPoll. A child that cannot stop yet although
+// Ctrl-Z reached its group counts as stopped too (stopPending): a shell
+// blocked in vfork until its new process runs, which Ctrl-Z stopped before
+// its exec, would otherwise leave the terminal with neither the upgrade
+// running nor the prompt back (docs/design.md §5).
 func (t *tree) watchStops() {
 	chld := make(chan os.Signal, 1)
 	signal.Notify(chld, syscall.SIGCHLD)
@@ -362,13 +366,38 @@ func (t *tree) watchStops() {
 		if errors.Is(err, unix.ECHILD) {
 			return
 		}
-		if err == nil && info.Signo != 0 {
+		if err == nil && info.Signo != 0 || stopPending(t.pid) {
 			select {
 			case t.stopped <- struct{}{}:
 			default:
 			}
 		}
 	}
+}
+
+// terminalStops is the mask of SIGTSTP, SIGTTIN and SIGTTOU in the pending
+// sets of /proc/PID/status (bit n-1 stands for signal n).
+const terminalStops = 1<<(unix.SIGTSTP-1) | 1<<(unix.SIGTTIN-1) | 1<<(unix.SIGTTOU-1)
+
+// stopPending reports whether pid has a terminal stop signal pending that it
+// has not acted on: it is blocked in the kernel (vfork) and stops once it
+// returns. SIGCONT clears such a signal, so a continued child never reads
+// as stopped again.
+func stopPending(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if !ok || !bytes.Equal(k, []byte("ShdPnd")) && !bytes.Equal(k, []byte("SigPnd")) {
+			continue
+		}
+		if n, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64); err == nil && n&terminalStops != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // stopPoll bounds how long a stop of the child at the terminal can go

@@ -146,6 +146,12 @@ func (t *tree) suspend() {
 		}
 	}
 	t.signal(unix.SIGCONT)
+	// A report of the stop just answered, taken while upwrap was stopping,
+	// must not stop the job again once it is continued.
+	select {
+	case <-t.stopped:
+	default:
+	}
 }
 
 // signal sends sig to the child's group and to every other member of the
