@@ -22,15 +22,16 @@ import (
 // "rebooting" record durable.
 //
 // What is timed, and why it is honest: t0 is taken just before the harness
-// calls kill(upwrap, SIGTERM). The end is the first close of the state
-// directory after it (inotify IN_CLOSE_NOWRITE on the watched directory):
-// the last step of a durable write is to open the directory, fsync it and
-// close it, and nothing else in upwrap's notice path opens the directory.
-// The interval therefore covers the signal delivery, Go's signal handling,
-// the shutdown-notice check of detect (systemd over D-Bus where systemd is
-// init, else the witness files), the log line written before the record,
-// the record's encoding, temporary file, fsync, rename and the directory's
-// fsync, plus the harness's own inotify wake-up. Nothing is subtracted.
+// calls kill(upwrap, SIGTERM). The end is the first write to the job's log
+// after the record's rename (inotify IN_MODIFY on NAME.log): on the
+// shutdown path upwrap writes the record durably first — temporary file,
+// fsync, rename, fsync of the state directory through the handle it holds
+// — and logs the notice only then (docs/design.md §6, state first, log
+// second). The interval therefore covers the signal delivery, Go's signal
+// handling, the shutdown-notice check of detect (systemd over D-Bus where
+// systemd is init, else the witness files), the record's encoding,
+// temporary file, fsync, rename and the directory's fsync, one log line,
+// plus the harness's own inotify wake-up. Nothing is subtracted.
 // The record is then read back and must say "rebooting". The moment the
 // renamed record became visible (IN_MOVED_TO) is reported too: it tells the
 // directory fsync apart from the rest.
@@ -117,7 +118,9 @@ func cmdShutdown(args []string) error {
 var childPid = regexp.MustCompile(`child_pid=(\d+)`)
 
 func upwrapTarget(bin, dir, job string) *target {
-	cmd := exec.Command(bin, "run", "--state-dir", dir, "--job", job, "--expect-reboot", "--", "sleep", "600")
+	// --shutdown-grace 0: the harness kills the stand-in once the record is
+	// timed, and upwrap need not wait for a shutdown that never comes.
+	cmd := exec.Command(bin, "run", "--state-dir", dir, "--job", job, "--expect-reboot", "--shutdown-grace", "0s", "--", "sleep", "600")
 	return &target{
 		key: "upwrap", name: job, cmd: cmd,
 		ready: func(log []byte) bool { return bytes.Contains(log, []byte(`msg="child started"`)) },
@@ -149,10 +152,11 @@ func controlTarget(self, dir, name string) *target {
 }
 
 // trial starts t, waits until it is ready and idle, sends SIGTERM, and
-// returns the time until the record is durable (the directory closed after
-// its fsync) and the time until the renamed record became visible.
+// returns the time until the record is durable (the first log line after
+// the rename) and the time until the renamed record became visible.
 func trial(w *watcher, dir string, t *target, settle time.Duration) (durable, renamed time.Duration, err error) {
-	logPath := filepath.Join(dir, t.name+".log")
+	logName := t.name + ".log"
+	logPath := filepath.Join(dir, logName)
 	recName := t.name + ".json"
 	w.drain()
 	if err := t.cmd.Start(); err != nil {
@@ -206,13 +210,13 @@ func trial(w *watcher, dir string, t *target, settle time.Duration) (durable, re
 			switch {
 			case e.name == recName && e.mask&unix.IN_MOVED_TO != 0 && renamed == 0:
 				renamed = e.at.Sub(t0)
-			case e.name == "" && e.mask&unix.IN_CLOSE_NOWRITE != 0 && renamed != 0 && durable == 0:
+			case e.name == logName && e.mask&unix.IN_MODIFY != 0 && renamed != 0 && durable == 0:
 				durable = e.at.Sub(t0)
 			}
 		}
 	}
 	if renamed == 0 {
-		return 0, 0, fmt.Errorf("%s %s: the directory was closed but no rename was seen", t.key, t.name)
+		return 0, 0, fmt.Errorf("%s %s: the log was written but no rename was seen", t.key, t.name)
 	}
 	rec, err := os.ReadFile(filepath.Join(dir, recName))
 	if err != nil {
@@ -222,7 +226,8 @@ func trial(w *watcher, dir string, t *target, settle time.Duration) (durable, re
 }
 
 // cmdOnTerm is the control program: on SIGTERM it does the bare replace of
-// a record-sized file, and nothing else.
+// a record-sized file and then, as upwrap does, writes one log line, which
+// marks the end for the harness.
 func cmdOnTerm(args []string) error {
 	fs := flag.NewFlagSet("onterm", flag.ExitOnError)
 	dir := fs.String("dir", "", "directory")
@@ -240,5 +245,9 @@ func cmdOnTerm(args []string) error {
 		return err
 	}
 	<-sigs
-	return bareReplace(*dir, *name+".json", b)
+	if err := bareReplace(*dir, *name+".json", b); err != nil {
+		return err
+	}
+	_, err = log.WriteString("durable\n")
+	return err
 }

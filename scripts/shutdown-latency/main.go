@@ -9,8 +9,9 @@
 // Each trial starts `upwrap run --expect-reboot -- sleep 600`, waits until
 // the "running" record is durable, sends upwrap SIGTERM and watches the state
 // directory with inotify: the record's rename (IN_MOVED_TO) and then the
-// close of the directory after its fsync (IN_CLOSE_NOWRITE on the directory,
-// the last step of a durable write) mark the end. The process group is then
+// first write to the job's log after it (IN_MODIFY), which upwrap makes only
+// once the record and the directory are fsynced (state first, log second:
+// docs/design.md §6), mark the end. The process group is then
 // killed. The baseline writes a record-sized file to a temporary name,
 // fsyncs it, renames it over the old one, and fsyncs the directory.
 package main
@@ -170,7 +171,7 @@ func newWatcher(dir string) (*watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := unix.InotifyAddWatch(fd, dir, unix.IN_MOVED_TO|unix.IN_CLOSE_NOWRITE|unix.IN_ONLYDIR); err != nil {
+	if _, err := unix.InotifyAddWatch(fd, dir, unix.IN_MOVED_TO|unix.IN_MODIFY|unix.IN_ONLYDIR); err != nil {
 		unix.Close(fd)
 		return nil, err
 	}
@@ -212,7 +213,8 @@ func (w *watcher) drain() {
 }
 
 // until waits for record to be renamed into place holding state, then for
-// the directory's next close (after its fsync), and returns both times.
+// the next write to the job's log (after the directory's fsync), and
+// returns both times.
 func (w *watcher) until(record, state string, limit time.Duration) (renamed, durable time.Time, err error) {
 	deadline := time.After(limit)
 	want := `"state": "` + state + `"`
@@ -227,7 +229,7 @@ func (w *watcher) until(record, state string, limit time.Duration) (renamed, dur
 				if b, err := os.ReadFile(record); err == nil && bytes.Contains(b, []byte(want)) {
 					renamed = e.at
 				}
-			case !renamed.IsZero() && e.mask&unix.IN_CLOSE_NOWRITE != 0 && e.mask&unix.IN_ISDIR != 0 && e.name == "":
+			case !renamed.IsZero() && e.mask&unix.IN_MODIFY != 0 && e.name == strings.TrimSuffix(filepath.Base(record), ".json")+".log":
 				return renamed, e.at, nil
 			}
 		case <-deadline:
