@@ -34,7 +34,9 @@ func Parse(b []byte) (*Record, error) {
 	}
 	var r Record
 	uerr := json.Unmarshal(b, &r)
-	if se := (*json.SyntaxError)(nil); errors.As(uerr, &se) || (uerr != nil && !json.Valid(b)) {
+	// Unmarshal checks the whole input before it decodes anything: any
+	// input that is not JSON ends here.
+	if se := (*json.SyntaxError)(nil); errors.As(uerr, &se) {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, uerr)
 	}
 	if b[skipSpace(b, 0)] != '{' {
@@ -101,8 +103,7 @@ type recordKeySet struct {
 	known  []byte                     // their members, as an object without its '}' (only when not nil at the start)
 	folded bool                       // an unknown key equals a known one but for case
 	schema []byte                     // the value of "schema"
-	other  map[string]bool            // the unknown keys met
-	extra  map[string]json.RawMessage // their values, compacted
+	extra  map[string]json.RawMessage // the unknown keys met, their values compacted
 }
 
 // add takes one member; a key met before is an error.
@@ -116,11 +117,7 @@ func (k *recordKeySet) add(rawKey, value []byte) error {
 	if isKnown {
 		dup, k.seen = k.seen&(1<<i) != 0, k.seen|1<<i
 	} else {
-		dup = k.other[string(key)]
-		if k.other == nil {
-			k.other = map[string]bool{}
-		}
-		k.other[string(key)] = true
+		_, dup = k.extra[string(key)]
 	}
 	switch {
 	case dup:

@@ -361,9 +361,13 @@ func (t *tree) watchStops() {
 		case <-t.quit:
 			return
 		}
+		// Under stopMu, so that a stop suspend is answering is not
+		// reported again once the job is continued.
+		t.stopMu.Lock()
 		var info unix.Siginfo
 		err := unix.Waitid(unix.P_PID, t.pid, &info, unix.WSTOPPED|unix.WNOHANG, nil)
 		if errors.Is(err, unix.ECHILD) {
+			t.stopMu.Unlock()
 			return
 		}
 		if err == nil && info.Signo != 0 || stopPending(t.pid) {
@@ -372,6 +376,7 @@ func (t *tree) watchStops() {
 			default:
 			}
 		}
+		t.stopMu.Unlock()
 	}
 }
 
@@ -385,19 +390,33 @@ const terminalStops = 1<<(unix.SIGTSTP-1) | 1<<(unix.SIGTTIN-1) | 1<<(unix.SIGTT
 // as stopped again.
 func stopPending(pid int) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return false
-	}
-	for _, line := range bytes.Split(b, []byte("\n")) {
+	return err == nil && stopPendingIn(b)
+}
+
+// stopPendingIn reads a /proc/PID/status text: a terminal stop signal is
+// pending (SigPnd or ShdPnd) and will stop the process, not being caught
+// (SigCgt) — a process that catches SIGTSTP decides itself what Ctrl-Z
+// means. A blocked one still counts: dash blocks every signal around its
+// vfork, and the stop takes effect as soon as it unblocks them.
+func stopPendingIn(status []byte) bool {
+	var pnd, cgt uint64
+	for _, line := range bytes.Split(status, []byte("\n")) {
 		k, v, ok := bytes.Cut(line, []byte(":"))
-		if !ok || !bytes.Equal(k, []byte("ShdPnd")) && !bytes.Equal(k, []byte("SigPnd")) {
+		if !ok {
 			continue
 		}
-		if n, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64); err == nil && n&terminalStops != 0 {
-			return true
+		n, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64)
+		if err != nil {
+			continue
+		}
+		switch string(k) {
+		case "SigPnd", "ShdPnd":
+			pnd |= n
+		case "SigCgt":
+			cgt |= n
 		}
 	}
-	return false
+	return pnd&^cgt&terminalStops != 0
 }
 
 // stopPoll bounds how long a stop of the child at the terminal can go

@@ -52,6 +52,9 @@ type tree struct {
 	// stopped gets a value when the child was stopped at the terminal
 	// (Ctrl-Z reaches the child's group, which has the terminal).
 	stopped chan struct{}
+	// stopMu is held while a stop is looked for and while suspend
+	// answers one, so that no report of it outlives the answer.
+	stopMu sync.Mutex
 	// daemons are the descendants found to have left the tree on their own.
 	mu      sync.Mutex
 	daemons []marker.Daemon
@@ -128,6 +131,8 @@ func (t *tree) suspend() {
 	if t.pgid == 0 {
 		return
 	}
+	t.stopMu.Lock()
+	defer t.stopMu.Unlock()
 	unix.Kill(-t.pgid, unix.SIGSTOP)
 	own := unix.Getpgrp()
 	if t.ttyFd >= 0 {
@@ -146,8 +151,8 @@ func (t *tree) suspend() {
 		}
 	}
 	t.signal(unix.SIGCONT)
-	// A report of the stop just answered, taken while upwrap was stopping,
-	// must not stop the job again once it is continued.
+	// A report of the stop just answered, taken before suspend began, must
+	// not stop the job again once it is continued.
 	select {
 	case <-t.stopped:
 	default:

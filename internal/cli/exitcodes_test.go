@@ -152,11 +152,6 @@ func TestErrorCodes(t *testing.T) {
 		if got := errorKind(tt.err); got != tt.want {
 			t.Errorf("%v -> %s, want %s", tt.err, got, tt.want)
 		}
-		for _, p := range []profile{profileMSI, profilePOSIX} {
-			if got, want := exitCodeForError(p, tt.err), tt.want.code(p); got != want {
-				t.Errorf("%s: %v -> %d, want %d (%s)", p, tt.err, got, want, tt.want)
-			}
-		}
 	}
 }
 

@@ -65,8 +65,10 @@ func TestStateDirSwappedWhileRunning(t *testing.T) {
 			}
 			t.Logf("upwrap: %v; record in the opened directory: %s; files in the new directory: %v", err, state, names)
 			if tc.control {
-				if ok {
-					t.Errorf("the build that follows the path still wrote into the opened directory; the test cannot see where writes go")
+				// The control must fail for the reason the test is about:
+				// its outcome went to the directory now at the path.
+				if got := readRecord(t, dir, "j"); ok || got == nil || got.State != "succeeded" {
+					t.Errorf("the build that follows the path did not write its outcome into the new directory (%v); the test cannot see where writes go", got)
 				}
 				return
 			}

@@ -87,10 +87,10 @@ func traceEvents(path, stateDir, job string) ([]string, error) {
 	// Each write has a temporary file of its own: .JOB.json.<hex>.tmp.
 	// marker opens the state directory once and names its files relative
 	// to that descriptor (openat/renameat with the directory's fd and a
-	// bare name); an absolute path is accepted too.
+	// bare name); a write by path is not what marker does.
 	tempName := regexp.QuoteMeta("."+job+".json.") + `[0-9a-f]+\.tmp`
-	temp := regexp.MustCompile(`^(\d+), "` + tempName + `"|"` + regexp.QuoteMeta(stateDir+"/") + tempName + `"`)
-	record := regexp.MustCompile(`(^|, )(\d+), "` + regexp.QuoteMeta(job+".json") + `"|"` + regexp.QuoteMeta(filepath.Join(stateDir, job+".json")) + `"`)
+	temp := regexp.MustCompile(`^(\d+), "` + tempName + `"`)
+	record := regexp.MustCompile(`(^|, )(\d+), "` + regexp.QuoteMeta(job+".json") + `"`)
 	// inDir: a relative name's descriptor must be the state directory's.
 	inDir := func(m []string) bool {
 		if m[1] == "" {
