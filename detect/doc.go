@@ -19,7 +19,8 @@
 //
 // On Linux a notice is confirmed by systemd itself where it is the init
 // system (manager state "stopping" or a queued shutdown target job, asked
-// over its private socket or the system bus with a 30 ms deadline), else by
+// over its private socket or the system bus with a 50 ms deadline, every
+// message screened before it is decoded), else by
 // /run/systemd/shutdown/scheduled, a run-level 0/6 record in /run/utmp, or
 // /run/nologin saying the system is going down. The reboot-pending sources
 // are reboot-required, reboot-needed, needs-restarting and running-kernel.

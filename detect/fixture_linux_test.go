@@ -80,6 +80,9 @@ type fakeSystemd struct {
 	// Reverse holds each reply until the next call has been answered, so
 	// replies arrive out of order.
 	Reverse bool
+	// Raw, when set, is sent as it is in answer to every call: a message
+	// no systemd would send.
+	Raw []byte
 
 	conns sync.WaitGroup // connections being served
 	mu    sync.Mutex
@@ -146,6 +149,12 @@ func (f *fakeSystemd) serve(c net.Conn) {
 		f.mu.Lock()
 		f.calls = append(f.calls, member+" "+dest+" "+string(rune('0'+m.Flags)))
 		f.mu.Unlock()
+		if f.Raw != nil {
+			if _, err := c.Write(f.Raw); err != nil {
+				return
+			}
+			continue
+		}
 		reply := dbusReply(m.Serial())
 		fail := func(name, text string) { reply = dbusErrorReply(m.Serial(), name, text) }
 		switch {

@@ -18,9 +18,9 @@ const (
 	systemdManager = "org.freedesktop.systemd1.Manager"
 )
 
-// dialDBus connects to the Unix socket at path, authenticates with EXTERNAL
-// as this process's effective user (root, in an agent's service) and, on a
-// bus, says Hello. Everything done on the connection, then and later, ends
+// dialDBus connects to the Unix socket at path, screens every message it
+// reads (screenedConn), authenticates with EXTERNAL as this process's
+// effective user (root, in an agent's service) and, on a bus, says Hello. Everything done on the connection, then and later, ends
 // with ctx: the socket's deadline is ctx's, so a peer that accepts and never
 // answers cannot hold a read or a write past it, and godbus closes the
 // connection when ctx is done, which fails every call still waiting.
@@ -33,7 +33,7 @@ func dialDBus(ctx context.Context, path string, bus bool) (*dbus.Conn, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = sock.SetDeadline(dl)
 	}
-	c, err := dbus.NewConn(sock, dbus.WithContext(ctx))
+	c, err := dbus.NewConn(&screenedConn{Conn: sock}, dbus.WithContext(ctx))
 	if err != nil {
 		sock.Close()
 		return nil, err
