@@ -2,6 +2,7 @@ package marker
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -189,5 +190,33 @@ func BenchmarkLocked(b *testing.B) {
 		if _, err := st.Locked("os-upgrade"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkWriteAmongJobs is BenchmarkWrite in a state directory that
+// holds other jobs too (a record, a lock and a log each): what a record
+// write at shutdown costs on a machine that has run many jobs.
+func BenchmarkWriteAmongJobs(b *testing.B) {
+	for _, jobs := range []int{0, 1000, 10000} {
+		b.Run(fmt.Sprintf("jobs=%d", jobs), func(b *testing.B) {
+			st := benchStore(b)
+			for i := range jobs {
+				for _, name := range []string{"job-%d.json", "job-%d.lock", "job-%d.log"} {
+					if err := os.WriteFile(filepath.Join(st.Dir(), fmt.Sprintf(name, i)), []byte("{}"), 0o600); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			r1, r2 := benchRecord(), benchRecord()
+			r2.State, r2.FinishedAt, r2.ExitCode = Running, nil, nil
+			recs := [2]*Record{r1, r2}
+			i := 0
+			for b.Loop() {
+				if err := st.Write("os-upgrade", recs[i%2]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -25,6 +26,11 @@ type Store struct {
 	// (docs/design.md §6). On Windows the handle also pins the directory:
 	// it was opened without FILE_SHARE_DELETE.
 	d *os.File
+
+	// swept holds the jobs whose stale temporary files this Store has
+	// removed (sweepTemps); sweptMu guards it.
+	sweptMu sync.Mutex
+	swept   map[ID]bool
 }
 
 // Open returns the store in dir after checking that dir is the caller's
@@ -163,11 +169,30 @@ func (s *Store) write(id ID, r *Record, spare string, deadline time.Time) error 
 	if old, err := s.readRaw(id); err == nil && bytes.Equal(old, b) {
 		return s.mirror(id, r, b)
 	}
-	removeStaleTemps(s.d, tempPattern(id))
+	s.sweepTemps(id)
 	if err := writeDurable(s.d, tempName(id), recordName(id), b, spare, deadline); err != nil {
 		return fmt.Errorf("write record %s: %w: %w", id, ErrStateDir, err)
 	}
 	return s.mirror(id, r, b)
+}
+
+// sweepTemps removes the temporary files a writer that died mid-write
+// left for job id, the first time s writes the job's record. Once is
+// enough: a write that fails removes its own temporary file, and the
+// listing costs time in proportion to the files in the directory, which
+// the record written at a shutdown notice must not pay again
+// (docs/design.md §6).
+func (s *Store) sweepTemps(id ID) {
+	s.sweptMu.Lock()
+	defer s.sweptMu.Unlock()
+	if s.swept[id] {
+		return
+	}
+	removeStaleTemps(s.d, tempPattern(id))
+	if s.swept == nil {
+		s.swept = make(map[ID]bool)
+	}
+	s.swept[id] = true
 }
 
 // Remove deletes a job's record durably. The lock file stays: deleting it

@@ -207,6 +207,24 @@ func TestStaleTempFileIsReplaced(t *testing.T) {
 			t.Errorf("temporary file %s left behind", p)
 		}
 	}
+
+	// A writer killed after this run's first write leaves its temporary
+	// file; the next run (a new Store) removes it with its first write.
+	killed := filepath.Join(s.Dir(), tempName("win11"))
+	os.WriteFile(killed, []byte("torn"), 0o600)
+	next, err := Open(s.Dir(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	r := sampleRecord()
+	r.Attempts++
+	if err := next.Write("win11", r); err != nil {
+		t.Fatalf("next run's Write: %v", err)
+	}
+	if _, err := os.Stat(killed); !os.IsNotExist(err) {
+		t.Errorf("the next run left the temporary file %s behind", killed)
+	}
 }
 
 func TestLockIsExclusiveAndReleased(t *testing.T) {
