@@ -12,20 +12,31 @@ import (
 )
 
 // Limits of a D-Bus message, from the D-Bus specification ("Message
-// Format", "Valid Signatures").
+// Format", "Valid Signatures"), and of the replies upwrap keeps.
 const (
 	dbusMaxMessage   = 1 << 27 // 128 MiB, header and body together
 	dbusMaxArray     = 1 << 26 // 64 MiB, the header fields' array included
 	dbusFixedHeader  = 16      // yyyyuu and the header fields' array length
 	dbusFieldBodySig = 8       // the SIGNATURE header field's code
+	// dbusMaxReply bounds a reply or error handed to godbus, which holds
+	// several times its size in memory while decoding it. systemd's job
+	// list is about 150 bytes a job: 10,000 queued jobs take 1.5 MB.
+	dbusMaxReply = 16 << 20
+)
+
+// The message types upwrap reads (D-Bus specification, "Message Types").
+const (
+	dbusMethodReturn = 2
+	dbusError        = 3
 )
 
 // errDBusRefused wraps every refusal of a message by screenDBusMessage.
 var errDBusRefused = errors.New("D-Bus message refused")
 
-// screenedConn is the socket godbus reads D-Bus messages from, with every
-// message read whole and screened by screenDBusMessage before godbus
-// decodes a byte of it (docs/design.md §8, shutdown notices). Until the
+// screenedConn is the socket godbus reads D-Bus messages from: godbus gets
+// only the replies and errors, each read whole and screened by
+// screenDBusMessage before godbus decodes a byte of it (docs/design.md §8,
+// screening D-Bus messages). Until the
 // client has written "BEGIN" the stream is the SASL exchange, passed
 // through as it is.
 //
@@ -33,7 +44,7 @@ var errDBusRefused = errors.New("D-Bus message refused")
 // structures (signature "a()"); the D-Bus specification forbids them, yet
 // godbus neither refuses the signature nor stops the loop, and its reading
 // goroutine cannot be stopped from outside. The screen refuses such a
-// message first, which makes godbus close the connection and fail the calls
+// reply first, which makes godbus close the connection and fail the calls
 // waiting on it: upwrap then reports that systemd did not answer.
 type screenedConn struct {
 	net.Conn
@@ -76,17 +87,35 @@ func (c *screenedConn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// screenDBusMessage reads one whole message from r and returns its bytes
-// if godbus can decode it in bounded time and memory, and it is of the
-// shapes upwrap's connection carries: every signature in it free of empty
-// structures, header fields of basic types only, and a variant in the body
-// only as the whole body (a property's value), holding no variant itself.
-// Hello, Properties.Get, ListJobs, error replies and NameAcquired all pass.
-// Anything else is an error wrapping errDBusRefused, or the read's error.
+// screenDBusMessage reads messages from r until a method return or an
+// error, and returns its bytes if godbus can decode it in bounded time and
+// memory and it is of the shapes upwrap is answered with: at most
+// dbusMaxReply bytes, every signature in it free of empty structures,
+// header fields of basic types only, and a variant in the body only as the
+// whole body (a property's value), holding no variant itself. Hello's
+// reply, the property, the job list and error replies all pass, byte for
+// byte. Anything else is an error wrapping errDBusRefused, or the read's
+// error.
+//
+// Signals and method calls are read and thrown away unseen: upwrap calls,
+// it is never called and subscribes to nothing. systemd sends every
+// connection on its private socket its PropertiesChanged signals (a{sv}:
+// variants inside), in bursts at shutdown; godbus would only drop them.
 func screenDBusMessage(r io.Reader) ([]byte, error) {
+	for {
+		msg, keep, err := readDBusMessage(r)
+		if err != nil || keep {
+			return msg, err
+		}
+	}
+}
+
+// readDBusMessage reads one message from r: a reply or an error whole and
+// screened (keep), anything else skipped without being held in memory.
+func readDBusMessage(r io.Reader) (msg []byte, keep bool, err error) {
 	var fixed [dbusFixedHeader]byte
 	if _, err := io.ReadFull(r, fixed[:]); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var order binary.ByteOrder
 	switch fixed[0] {
@@ -95,50 +124,66 @@ func screenDBusMessage(r io.Reader) ([]byte, error) {
 	case 'B':
 		order = binary.BigEndian
 	default:
-		return nil, fmt.Errorf("%w: byte order %q", errDBusRefused, fixed[0])
+		return nil, false, fmt.Errorf("%w: byte order %q", errDBusRefused, fixed[0])
 	}
 	bodyLen := uint64(order.Uint32(fixed[4:]))
 	fieldsLen := uint64(order.Uint32(fixed[12:]))
 	if fieldsLen > dbusMaxArray {
-		return nil, fmt.Errorf("%w: header fields of %d bytes", errDBusRefused, fieldsLen)
+		return nil, false, fmt.Errorf("%w: header fields of %d bytes", errDBusRefused, fieldsLen)
 	}
 	total := align(dbusFixedHeader+fieldsLen, 8) + bodyLen
 	if total > dbusMaxMessage {
-		return nil, fmt.Errorf("%w: %d bytes", errDBusRefused, total)
+		return nil, false, fmt.Errorf("%w: %d bytes", errDBusRefused, total)
+	}
+	keep = fixed[1] == dbusMethodReturn || fixed[1] == dbusError
+	if keep && total > dbusMaxReply {
+		return nil, false, fmt.Errorf("%w: a reply of %d bytes, more than the %d upwrap reads", errDBusRefused, total, dbusMaxReply)
+	}
+	rest := int64(total - dbusFixedHeader)
+	if !keep {
+		if _, err := io.CopyN(io.Discard, r, rest); err != nil {
+			return nil, false, cutShort(err)
+		}
+		return nil, false, nil
 	}
 	// Grown as the bytes arrive: a length claimed and never sent costs
 	// nothing.
 	var buf bytes.Buffer
 	buf.Write(fixed[:])
-	if _, err := io.CopyN(&buf, r, int64(total-dbusFixedHeader)); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
+	if _, err := io.CopyN(&buf, r, rest); err != nil {
+		return nil, false, cutShort(err)
 	}
-	msg := buf.Bytes()
+	msg = buf.Bytes()
 	w := dbusWalk{msg: msg, order: order}
 	bodySig, err := w.fields(dbusFixedHeader + int(fieldsLen))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errDBusRefused, err)
+		return nil, false, fmt.Errorf("%w: %v", errDBusRefused, err)
 	}
 	if err := screenSignature(bodySig); err != nil {
-		return nil, fmt.Errorf("%w: body: %v", errDBusRefused, err)
+		return nil, false, fmt.Errorf("%w: body: %v", errDBusRefused, err)
 	}
 	if strings.Contains(bodySig, "v") {
 		if bodySig != "v" {
-			return nil, fmt.Errorf("%w: body (%s) holds a variant inside", errDBusRefused, bodySig)
+			return nil, false, fmt.Errorf("%w: body (%s) holds a variant inside", errDBusRefused, bodySig)
 		}
 		w.pos = int(align(dbusFixedHeader+fieldsLen, 8))
 		inner, err := w.signature()
 		if err != nil {
-			return nil, fmt.Errorf("%w: body: %v", errDBusRefused, err)
+			return nil, false, fmt.Errorf("%w: body: %v", errDBusRefused, err)
 		}
 		if err := screenSignature(inner); err != nil || strings.Contains(inner, "v") {
-			return nil, fmt.Errorf("%w: body's variant (%s) holds an empty structure or a variant", errDBusRefused, inner)
+			return nil, false, fmt.Errorf("%w: body's variant (%s) holds an empty structure or a variant", errDBusRefused, inner)
 		}
 	}
-	return msg, nil
+	return msg, true, nil
+}
+
+// cutShort is a read's error for a message the peer stopped sending.
+func cutShort(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // screenSignature refuses a signature holding an empty structure, the one

@@ -65,15 +65,36 @@ func rawReply(fields []rawField, bodySig string, body []byte) []byte {
 	return append(msg, body...)
 }
 
+// asType is msg with its message type set to typ (1 a method call, 4 a
+// signal).
+func asType(typ byte, msg []byte) []byte {
+	msg[1] = typ
+	return msg
+}
+
+// encode is m's bytes, as godbus writes them.
+func encode(t testing.TB, m *dbus.Message) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := writeDBusMessage(&b, m, 2); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// join is the messages one after another, as a peer sends them.
+func join(msgs ...[]byte) []byte { return bytes.Join(msgs, nil) }
+
 // u32 is n in four little-endian bytes.
 func u32(n uint32) []byte { return binary.LittleEndian.AppendUint32(nil, n) }
 
 // replySerial is the REPLY_SERIAL header field of a reply to call 1.
 var replySerial = rawField{5, "u", u32(1)}
 
-// TestScreenDBusMessage passes what systemd and a bus send upwrap, byte for
-// byte, and refuses what would make godbus's decoder loop for ever or what
-// the screen cannot see into, before godbus reads it.
+// TestScreenDBusMessage passes the replies systemd and a bus send upwrap,
+// byte for byte, skips their signals and any call, and refuses a reply that
+// would make godbus's decoder loop for ever or that the screen cannot see
+// into, before godbus reads it.
 func TestScreenDBusMessage(t *testing.T) {
 	bigEndian := func(m *dbus.Message) []byte {
 		var b bytes.Buffer
@@ -95,10 +116,14 @@ func TestScreenDBusMessage(t *testing.T) {
 	crasherBytes := []byte(crasherText)
 
 	emptyStructs := append(u32(0), u32(3)...) // padding to 8, then 3 bytes of a()
+	reply := encodeReply(t, listJobsBody(nil))
+	propertiesChanged := encode(t, dbusSignal("/org/freedesktop/systemd1", "org.freedesktop.DBus.Properties", "PropertiesChanged",
+		"org.freedesktop.systemd1.Manager", map[string]dbus.Variant{"SystemState": dbus.MakeVariant("stopping")}, []string{}))
 	tests := []struct {
 		name   string
-		msg    []byte
-		refuse string // "" when the message passes; else words of the error
+		msg    []byte // what the peer sends
+		want   []byte // what godbus gets: msg itself when nil
+		refuse string // "" when a message passes; else words of the error
 		// godbus refuses a header field the specification does not
 		// define, which the specification says to ignore.
 		godbusRefuses bool
@@ -115,13 +140,10 @@ func TestScreenDBusMessage(t *testing.T) {
 			}
 			return b.Bytes()
 		}()},
-		{name: "signal", msg: func() []byte {
-			var b bytes.Buffer
-			if err := writeDBusMessage(&b, dbusSignal("/org/freedesktop/DBus", "org.freedesktop.DBus", "NameAcquired", ":1.42"), 2); err != nil {
-				t.Fatal(err)
-			}
-			return b.Bytes()
-		}()},
+		{name: "a signal, then the reply", msg: join(encode(t, dbusSignal("/org/freedesktop/DBus", "org.freedesktop.DBus", "NameAcquired", ":1.42")), reply), want: reply},
+		{name: "systemd's PropertiesChanged, then the reply", msg: join(propertiesChanged, propertiesChanged, reply), want: reply},
+		{name: "a signal of empty structures, then the reply", msg: join(asType(4, rawReply(nil, "a()", emptyStructs)), reply), want: reply},
+		{name: "a method call, then the reply", msg: join(asType(1, rawReply(nil, "a{sv}", u32(0))), reply), want: reply},
 		{name: "big-endian", msg: bigEndian(dbusReply(1, dbus.MakeVariant("running")))},
 		{name: "a variant of strings", msg: encodeReply(t, dbus.MakeVariant([]string{"a", "b"}))},
 		{name: "every basic header type", msg: rawReply([]rawField{
@@ -149,13 +171,27 @@ func TestScreenDBusMessage(t *testing.T) {
 			binary.LittleEndian.PutUint32(m[4:], 1<<27)
 			return m
 		}(), refuse: "bytes"},
+		{name: "a signal longer than the specification allows", msg: func() []byte {
+			m := asType(4, encodeReply(t, "s"))
+			binary.LittleEndian.PutUint32(m[4:], 1<<27)
+			return m
+		}(), refuse: "bytes"},
+		{name: "a reply longer than upwrap reads", msg: func() []byte {
+			m := encodeReply(t, "s")
+			binary.LittleEndian.PutUint32(m[4:], dbusMaxReply)
+			return m
+		}(), refuse: "more than"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := screenDBusMessage(bytes.NewReader(tt.msg))
 			if tt.refuse == "" {
-				if err != nil || !bytes.Equal(got, tt.msg) {
-					t.Fatalf("screen = %d bytes, %v; want the message's %d bytes unchanged", len(got), err, len(tt.msg))
+				want := tt.want
+				if want == nil {
+					want = tt.msg
+				}
+				if err != nil || !bytes.Equal(got, want) {
+					t.Fatalf("screen = %d bytes, %v; want the reply's %d bytes unchanged", len(got), err, len(want))
 				}
 				if _, err := dbus.DecodeMessage(bytes.NewReader(got)); (err != nil) != tt.godbusRefuses {
 					t.Errorf("godbus decoding what passed: err = %v, want an error %v", err, tt.godbusRefuses)

@@ -177,6 +177,14 @@ func (f *fakeSystemd) serve(c net.Conn) {
 		default:
 			fail("org.freedesktop.DBus.Error.UnknownMethod", "unknown "+member)
 		}
+		// systemd sends every client on its private socket, and the bus
+		// its subscribers, the manager's PropertiesChanged (sa{sv}as), in
+		// bursts at shutdown.
+		changed := dbusSignal("/org/freedesktop/systemd1", "org.freedesktop.DBus.Properties", "PropertiesChanged",
+			"org.freedesktop.systemd1.Manager", map[string]dbus.Variant{"SystemState": dbus.MakeVariant(f.State)}, []string{})
+		if !send(changed) {
+			return
+		}
 		if f.Bus {
 			// A bus delivers signals of its own among the replies.
 			sig := dbusSignal("/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "JobRemoved",

@@ -20,10 +20,11 @@ const (
 
 // dialDBus connects to the Unix socket at path, screens every message it
 // reads (screenedConn), authenticates with EXTERNAL as this process's
-// effective user (root, in an agent's service) and, on a bus, says Hello. Everything done on the connection, then and later, ends
-// with ctx: the socket's deadline is ctx's, so a peer that accepts and never
-// answers cannot hold a read or a write past it, and godbus closes the
-// connection when ctx is done, which fails every call still waiting.
+// effective user (root, in an agent's service) and, on a bus, says Hello.
+// Everything done on the connection, then and later, ends with ctx: the
+// socket's deadline is ctx's, so a peer that accepts and never answers
+// cannot hold a read or a write past it, and godbus closes the connection
+// when ctx is done, which fails every call still waiting.
 func dialDBus(ctx context.Context, path string, bus bool) (*dbus.Conn, error) {
 	var d net.Dialer
 	sock, err := d.DialContext(ctx, "unix", path)

@@ -177,18 +177,17 @@ func (s *Store) write(id ID, r *Record, spare string, deadline time.Time) error 
 }
 
 // sweepTemps removes the temporary files a writer that died mid-write
-// left for job id, the first time s writes the job's record. Once is
-// enough: a write that fails removes its own temporary file, and the
-// listing costs time in proportion to the files in the directory, which
-// the record written at a shutdown notice must not pay again
-// (docs/design.md §6).
+// left for job id, when s writes the job's record, until none is left.
+// Once they are gone, once is enough: a write that fails removes its own
+// temporary file, and the listing costs time in proportion to the files in
+// the directory, which the record written at a shutdown notice must not
+// pay again (docs/design.md §6).
 func (s *Store) sweepTemps(id ID) {
 	s.sweptMu.Lock()
 	defer s.sweptMu.Unlock()
-	if s.swept[id] {
+	if s.swept[id] || !removeStaleTemps(s.d, tempPattern(id)) {
 		return
 	}
-	removeStaleTemps(s.d, tempPattern(id))
 	if s.swept == nil {
 		s.swept = make(map[ID]bool)
 	}

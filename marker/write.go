@@ -1,7 +1,9 @@
 package marker
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -103,13 +105,22 @@ func writeDurable(dir *os.File, tmp, dst string, b []byte, spare string, deadlin
 }
 
 // removeStaleTemps removes the temporary files of a job (names matching
-// pattern in dir) left by a process that died mid-write. The caller holds
-// the job's lock, so no one else is writing them.
-func removeStaleTemps(dir *os.File, pattern string) {
-	names, _ := listNames(dir)
+// pattern in dir) left by a process that died mid-write, and reports
+// whether none is left: false when the directory could not be listed or a
+// file could not be removed (on Windows, one antivirus still holds). The
+// caller holds the job's lock, so no one else is writing them.
+func removeStaleTemps(dir *os.File, pattern string) bool {
+	names, err := listNames(dir)
+	if err != nil {
+		return false
+	}
+	clean := true
 	for _, n := range names {
 		if ok, _ := filepath.Match(pattern, n); ok {
-			removeAt(dir, n)
+			if err := removeAt(dir, n); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				clean = false
+			}
 		}
 	}
+	return clean
 }
